@@ -1,0 +1,3 @@
+from napari_hcs_zarr.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,365 @@
+"""Parser of Yokogawa CellVoyager folders (CV7000, CV8000; CQ1 writes the same files).
+
+Reads ``MeasurementDetail.mrf`` (plate format, channels, pixel sizes),
+``MeasurementData.mlf`` (one record per image plane) and, when present, the
+measurement settings ``*.mes`` (channel names and colours), and returns a
+:class:`~napari_hcs_zarr.raw_plate.RawPlate`.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tifffile
+
+from napari_hcs_zarr.errors import RawPlateError
+from napari_hcs_zarr.plate_names import plate_column_names, plate_row_names
+from napari_hcs_zarr.raw_plate import PlaneKey, RawChannel, RawField, RawPlate, RawWell
+
+BTS = "{http://www.yokogawa.co.jp/BTS/BTSSchema/1.0}"
+MRF_NAME = "MeasurementDetail.mrf"
+MLF_NAME = "MeasurementData.mlf"
+_METADATA_SUFFIXES = {".mrf", ".mlf", ".mes", ".wpi", ".wpp", ".xml", ".log"}
+
+
+def is_cellvoyager_folder(path: Path) -> bool:
+    """True when ``path`` is a folder holding a CellVoyager MRF and MLF (no file is read)."""
+    return (path / MRF_NAME).is_file() and (path / MLF_NAME).is_file()
+
+
+@dataclass(frozen=True)
+class _ImageRecord:
+    row: int
+    column: int
+    time_point: int
+    field_index: int
+    z_index: int
+    action_index: int
+    channel: int
+    x_um: float
+    y_um: float
+    file_name: str
+
+
+def _attr(element: ET.Element, name: str, path: Path, default: str | None = None) -> str:
+    value = element.get(BTS + name, default)
+    if value is None:
+        raise RawPlateError(path, f"<{element.tag.removeprefix(BTS)}> has no bts:{name}")
+    return value
+
+
+def _parse_xml_root(path: Path) -> ET.Element:
+    try:
+        return ET.parse(path).getroot()
+    except ET.ParseError as error:
+        raise RawPlateError(path, f"malformed or truncated XML ({error})") from None
+    except OSError as error:
+        raise RawPlateError(path, f"cannot be read ({error.strerror or error})") from None
+
+
+def _number(text: str, path: Path, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise RawPlateError(path, f"{what} is not a number: {text!r}") from None
+
+
+def _read_image_records(mlf: Path) -> tuple[list[_ImageRecord], int]:
+    """All IMG records of the MLF (streamed), and the number of ERR records skipped."""
+    records: list[_ImageRecord] = []
+    skipped = 0
+    try:
+        for _, element in ET.iterparse(mlf, events=("end",)):
+            if element.tag != BTS + "MeasurementRecord":
+                continue
+            if element.get(BTS + "Type") != "IMG":
+                skipped += 1
+                element.clear()
+                continue
+            try:
+                records.append(
+                    _ImageRecord(
+                        row=int(_attr(element, "Row", mlf)),
+                        column=int(_attr(element, "Column", mlf)),
+                        time_point=int(_attr(element, "TimePoint", mlf, "1")),
+                        field_index=int(_attr(element, "FieldIndex", mlf)),
+                        z_index=int(_attr(element, "ZIndex", mlf, "1")),
+                        action_index=int(_attr(element, "ActionIndex", mlf, "1")),
+                        channel=int(_attr(element, "Ch", mlf)),
+                        x_um=float(_attr(element, "X", mlf)),
+                        y_um=float(_attr(element, "Y", mlf)),
+                        file_name=(element.text or "").strip(),
+                    )
+                )
+            except ValueError as error:
+                raise RawPlateError(mlf, f"record with a bad number: {error}") from None
+            element.clear()
+    except ET.ParseError as error:
+        raise RawPlateError(mlf, f"malformed or truncated XML ({error})") from None
+    except OSError as error:
+        raise RawPlateError(mlf, f"cannot be read ({error.strerror or error})") from None
+    return records, skipped
+
+
+def _mes_channels(folder: Path, mes_name: str | None) -> dict[int, ET.Element]:
+    """The ``bts:Channel`` elements of the measurement settings, by channel number."""
+    candidates = [folder / mes_name] if mes_name else []
+    candidates += sorted(folder.glob("*.mes"))
+    for mes in candidates:
+        if mes.is_file():
+            root = _parse_xml_root(mes)
+            return {
+                int(ch.get(BTS + "Ch", "0")): ch for ch in root.iter(BTS + "Channel")
+            }
+    return {}
+
+
+def _resolve_image(folder: Path, file_name: str) -> Path:
+    """The image file on disk; the MLF always says ``.tif`` even when the scope wrote PNG."""
+    path = folder / file_name
+    if not path.exists():
+        png = path.with_suffix(".png")
+        if png.exists():
+            return png
+    return path
+
+
+def round_half_up(value: float) -> int:
+    """Deterministic rounding of a pixel position: halves go up, float noise is ignored."""
+    return math.floor(round(value, 6) + 0.5)
+
+
+def read_cellvoyager(folder: str | Path) -> RawPlate:
+    """Parse a CellVoyager acquisition folder into a :class:`RawPlate`.
+
+    Raises
+    ------
+    RawPlateError
+        When a metadata file is missing, malformed, or disagrees with the images.
+    """
+    folder = Path(folder)
+    mrf, mlf = folder / MRF_NAME, folder / MLF_NAME
+    for required in (mrf, mlf):
+        if not required.is_file():
+            raise RawPlateError(required, "missing: not a CellVoyager acquisition folder")
+
+    detail = _parse_xml_root(mrf)
+    if detail.tag != BTS + "MeasurementDetail":
+        raise RawPlateError(mrf, f"root element is <{detail.tag}>, not bts:MeasurementDetail")
+    row_count = int(_number(_attr(detail, "RowCount", mrf), mrf, "RowCount"))
+    column_count = int(_number(_attr(detail, "ColumnCount", mrf), mrf, "ColumnCount"))
+    mrf_channels = {
+        int(ch.get(BTS + "Ch", "0")): ch for ch in detail.iter(BTS + "MeasurementChannel")
+    }
+
+    records, skipped = _read_image_records(mlf)
+    if not records:
+        raise RawPlateError(mlf, "lists no images (no MeasurementRecord of Type IMG)")
+    warnings: list[str] = []
+    if skipped:
+        warnings.append(f"{skipped} non-image record(s) (e.g. failed autofocus) skipped in {mlf}")
+
+    # Channels: (action, channel) pairs in acquisition order.
+    channel_keys = sorted({(r.action_index, r.channel) for r in records})
+    for _, ch in channel_keys:
+        if ch not in mrf_channels:
+            raise RawPlateError(mrf, f"has no MeasurementChannel for Ch={ch} used in {mlf.name}")
+    first = mrf_channels[channel_keys[0][1]]
+    field_shape = (
+        int(_number(_attr(first, "VerticalPixels", mrf), mrf, "VerticalPixels")),
+        int(_number(_attr(first, "HorizontalPixels", mrf), mrf, "HorizontalPixels")),
+    )
+    pixel_y = _number(_attr(first, "VerticalPixelDimension", mrf), mrf, "VerticalPixelDimension")
+    pixel_x = _number(
+        _attr(first, "HorizontalPixelDimension", mrf), mrf, "HorizontalPixelDimension"
+    )
+    for _, ch in channel_keys:
+        element = mrf_channels[ch]
+        shape = (
+            int(_number(_attr(element, "VerticalPixels", mrf), mrf, "VerticalPixels")),
+            int(_number(_attr(element, "HorizontalPixels", mrf), mrf, "HorizontalPixels")),
+        )
+        if shape != field_shape:
+            raise RawPlateError(
+                mrf, f"channel {ch} images are {shape[1]}x{shape[0]} px, channel "
+                f"{channel_keys[0][1]} {field_shape[1]}x{field_shape[0]}: cannot stitch them together"
+            )
+
+    mes = _mes_channels(folder, detail.get(BTS + "MeasurementSettingFileName"))
+    channels = _channels(channel_keys, mes)
+
+    time_points = sorted({r.time_point for r in records})
+    time_of = {tp: i for i, tp in enumerate(time_points)}
+    channel_of = {key: i for i, key in enumerate(channel_keys)}
+    z_positions: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for r in records:
+        z_positions[(r.row, r.column)].add(r.z_index)
+    z_spacing = _z_spacing(mlf)
+
+    row_names = plate_row_names(row_count)
+    column_names = plate_column_names(column_count)
+    by_well: dict[tuple[int, int], dict[int, list[_ImageRecord]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for r in records:
+        if not (1 <= r.row <= row_count and 1 <= r.column <= column_count):
+            raise RawPlateError(
+                mlf, f"record {r.file_name!r} is in row {r.row}, column {r.column}, outside the "
+                f"{row_count}x{column_count} plate of {mrf.name}"
+            )
+        by_well[(r.row, r.column)][r.field_index].append(r)
+
+    wells: list[RawWell] = []
+    missing_files: list[Path] = []
+    for (row, column), fields_records in sorted(by_well.items()):
+        z_of = {z: i for i, z in enumerate(sorted(z_positions[(row, column)]))}
+        # Stage positions: Y points up on the stage, down in the image.
+        positions = {
+            index: (recs[0].x_um, recs[0].y_um) for index, recs in fields_records.items()
+        }
+        min_x = min(x for x, _ in positions.values())
+        max_y = max(y for _, y in positions.values())
+        fields = []
+        for index in sorted(fields_records):
+            x_um, y_um = positions[index]
+            rel_x, rel_y = x_um - min_x, max_y - y_um
+            fov = RawField(
+                index=index,
+                y_px=round_half_up(rel_y / pixel_y),
+                x_px=round_half_up(rel_x / pixel_x),
+                y_um=rel_y,
+                x_um=rel_x,
+            )
+            for r in fields_records[index]:
+                path = _resolve_image(folder, r.file_name)
+                if not path.exists():
+                    missing_files.append(path)
+                key = PlaneKey(
+                    time_of[r.time_point], channel_of[(r.action_index, r.channel)], z_of[r.z_index]
+                )
+                fov.files[key] = path
+            fields.append(fov)
+        wells.append(
+            RawWell(
+                row=row_names[row - 1],
+                column=column_names[column - 1],
+                row_index=row - 1,
+                column_index=column - 1,
+                fields=fields,
+                z_count=len(z_of),
+            )
+        )
+    if missing_files:
+        shown = ", ".join(p.name for p in missing_files[:3])
+        more = f" and {len(missing_files) - 3} more" if len(missing_files) > 3 else ""
+        warnings.append(
+            f"{len(missing_files)} image file(s) listed in {mlf.name} are missing on disk "
+            f"(written as zeros): {shown}{more}"
+        )
+
+    dtype = _probe_dtype(folder, records, mrf_channels, mrf, field_shape)
+    metadata_files = sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _METADATA_SUFFIXES
+    )
+    return RawPlate(
+        name=detail.get(BTS + "Title") or folder.name,
+        source_dir=folder,
+        row_names=row_names,
+        column_names=column_names,
+        wells=wells,
+        channels=channels,
+        time_count=len(time_points),
+        field_shape=field_shape,
+        dtype=dtype,
+        pixel_size_um=(z_spacing, pixel_y, pixel_x),
+        metadata_files=metadata_files,
+        warnings=warnings,
+        instrument=detail.get(BTS + "TargetSystem", "CellVoyager"),
+    )
+
+
+def _channels(
+    channel_keys: list[tuple[int, int]], mes: dict[int, ET.Element]
+) -> list[RawChannel]:
+    channels = []
+    for action, ch in channel_keys:
+        channel_id = f"A{action:02d}_C{ch:02d}"
+        element = mes.get(ch)
+        label, color, wavelength = channel_id, "FFFFFF", None
+        if element is not None:
+            fluorophore = element.get(BTS + "Fluorophore") or ""
+            target = element.get(BTS + "Target") or ""
+            label = fluorophore or target or channel_id
+            argb = (element.get(BTS + "Color") or "").lstrip("#")
+            if len(argb) == 8:
+                color = argb[2:].upper()
+            elif len(argb) == 6:
+                color = argb.upper()
+            try:
+                wavelength = float(target)
+            except ValueError:
+                wavelength = None
+        channels.append(RawChannel(channel_id, label, color, wavelength))
+    labels = [c.label for c in channels]
+    return [
+        RawChannel(c.id, f"{c.label} {c.id}", c.color, c.wavelength_nm)
+        if labels.count(c.label) > 1
+        else c
+        for c in channels
+    ]
+
+
+def _z_spacing(mlf: Path) -> float:
+    """Distance between planes from the Z of consecutive records of one field (1.0 if 2D)."""
+    by_stack: dict[tuple, dict[int, float]] = defaultdict(dict)
+    for _, element in ET.iterparse(mlf, events=("end",)):
+        if element.tag == BTS + "MeasurementRecord" and element.get(BTS + "Type") == "IMG":
+            key = tuple(element.get(BTS + k) for k in ("Row", "Column", "FieldIndex", "Ch"))
+            by_stack[key][int(element.get(BTS + "ZIndex", "1"))] = float(
+                element.get(BTS + "Z", "0")
+            )
+            if len(by_stack[key]) >= 2:
+                zs = [by_stack[key][i] for i in sorted(by_stack[key])]
+                step = abs(zs[1] - zs[0])
+                if step > 0:
+                    return round(step, 6)
+        element.clear()
+    return 1.0
+
+
+def _probe_dtype(
+    folder: Path,
+    records: list[_ImageRecord],
+    mrf_channels: dict[int, ET.Element],
+    mrf: Path,
+    field_shape: tuple[int, int],
+) -> np.dtype:
+    """Pixel type from the first image on disk, checked against the MRF's size."""
+    for r in records:
+        path = _resolve_image(folder, r.file_name)
+        if path.exists():
+            try:
+                with tifffile.TiffFile(path) as tif:
+                    page = tif.pages.first
+                    shape, dtype = tuple(page.shape), np.dtype(page.dtype)
+            except Exception as error:  # tifffile raises many kinds; name the file
+                if path.suffix.lower() == ".png":
+                    return np.dtype(np.uint16 if _bit_depth(mrf_channels, r, mrf) > 8 else np.uint8)
+                raise RawPlateError(path, f"not a readable TIFF image ({error})") from None
+            if shape[-2:] != field_shape:
+                raise RawPlateError(
+                    path,
+                    f"image is {shape[-1]}x{shape[-2]} px but {mrf.name} says "
+                    f"{field_shape[1]}x{field_shape[0]}",
+                )
+            return dtype
+    return np.dtype(np.uint16 if _bit_depth(mrf_channels, records[0], mrf) > 8 else np.uint8)
+
+
+def _bit_depth(mrf_channels: dict[int, ET.Element], record: _ImageRecord, mrf: Path) -> int:
+    return int(_number(mrf_channels[record.channel].get(BTS + "InputBitDepth", "16"), mrf, "InputBitDepth"))
