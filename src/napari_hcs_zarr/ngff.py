@@ -1,0 +1,122 @@
+"""The one place where OME-NGFF 0.4 and 0.5 differ.
+
+0.4 stores zarr v2 groups with the OME metadata at the top of ``.zattrs`` and a
+``version`` inside each object; 0.5 stores zarr v3 groups with everything under
+``attributes.ome`` and one ``ome.version``. Everything else in the package talks to a
+:class:`NgffFormat` and never checks the version itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numcodecs
+import numpy as np
+import zarr
+import zarr.codecs
+
+#: OME keys whose objects carry their own ``version`` in NGFF 0.4.
+_VERSIONED_KEYS = ("plate", "well", "multiscales")
+
+
+@dataclass(frozen=True)
+class NgffFormat:
+    """How to write (and read back) OME metadata and arrays for one NGFF version."""
+
+    version: str
+    zarr_format: int
+
+    # ---- metadata -------------------------------------------------------------------
+    def ome_attributes(self, **objects: Any) -> dict[str, Any]:
+        """Group attributes holding the given OME objects (``plate=...``, ``multiscales=...``)."""
+        objects = {k.replace("_", "-"): v for k, v in objects.items()}
+        if self.version == "0.4":
+            for key in _VERSIONED_KEYS:
+                if key == "multiscales" and key in objects:
+                    objects[key] = [{**m, "version": "0.4"} for m in objects[key]]
+                elif key in objects:
+                    objects[key] = {**objects[key], "version": "0.4"}
+            return objects
+        if "plate" in objects:
+            objects["plate"] = {**objects["plate"], "version": "0.5"}
+        return {"ome": {"version": "0.5", **objects}}
+
+    def write_ome(self, group: zarr.Group, **objects: Any) -> None:
+        """Add OME objects to ``group``'s attributes, keeping what is there."""
+        attributes = self.ome_attributes(**objects)
+        if self.version == "0.4":
+            group.attrs.update(attributes)
+        else:
+            ome = dict(group.attrs.get("ome", {}))
+            ome.update(attributes["ome"])
+            group.attrs["ome"] = ome
+
+    # ---- arrays ---------------------------------------------------------------------
+    def create_array(
+        self,
+        group: zarr.Group,
+        name: str,
+        *,
+        shape: tuple[int, ...],
+        chunks: tuple[int, ...],
+        dtype: np.dtype,
+        dimension_names: list[str],
+        shards: tuple[int, ...] | None = None,
+        overwrite: bool = False,
+    ) -> zarr.Array:
+        """Create an image array with this version's encoding (blosc-lz4, byte shuffle)."""
+        if self.zarr_format == 2:
+            return group.create_array(
+                name,
+                shape=shape,
+                chunks=chunks,
+                dtype=dtype,
+                fill_value=0,
+                compressors=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE),
+                chunk_key_encoding={"name": "v2", "separator": "/"},
+                overwrite=overwrite,
+            )
+        return group.create_array(
+            name,
+            shape=shape,
+            chunks=chunks,
+            shards=shards,
+            dtype=dtype,
+            fill_value=0,
+            compressors=zarr.codecs.BloscCodec(cname="lz4", clevel=5, shuffle="shuffle"),
+            dimension_names=dimension_names,
+            overwrite=overwrite,
+        )
+
+
+NGFF_04 = NgffFormat(version="0.4", zarr_format=2)
+NGFF_05 = NgffFormat(version="0.5", zarr_format=3)
+FORMATS = {"0.4": NGFF_04, "0.5": NGFF_05}
+
+
+def format_for(version: str) -> NgffFormat:
+    """The :class:`NgffFormat` of ``version`` (``"0.4"`` or ``"0.5"``)."""
+    try:
+        return FORMATS[version]
+    except KeyError:
+        raise ValueError(f"unsupported OME-NGFF version {version!r}; use 0.4 or 0.5") from None
+
+
+def read_ome(attributes: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The NGFF version and the OME objects of a group's attributes, whatever the version.
+
+    Returns ``(None, {})`` for attributes that hold no OME metadata.
+    """
+    if isinstance(attributes.get("ome"), dict):
+        ome = attributes["ome"]
+        return str(ome.get("version", "0.5")), ome
+    for key in ("plate", "well", "multiscales"):
+        value = attributes.get(key)
+        if isinstance(value, dict):
+            return str(value.get("version", "0.4")), attributes
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return str(value[0].get("version", "0.4")), attributes
+    if "labels" in attributes or "image-label" in attributes:
+        return "0.4", attributes
+    return None, {}

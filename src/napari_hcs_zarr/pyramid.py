@@ -1,0 +1,40 @@
+"""Resolution pyramids: 2x2 mean, rounded to nearest, and how many levels to make."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def downsample_mean2(plane: np.ndarray) -> np.ndarray:
+    """Halve the last two axes by the mean of each 2x2 block, rounded half up.
+
+    An odd last row or column is dropped (``floor(n / 2)``), as in the seed layout
+    (2430 -> 1215 -> 607).
+    """
+    h, w = plane.shape[-2] // 2, plane.shape[-1] // 2
+    block = plane[..., : 2 * h, : 2 * w].reshape(*plane.shape[:-2], h, 2, w, 2)
+    if np.issubdtype(plane.dtype, np.integer):
+        total = block.sum(axis=(-3, -1), dtype=np.int64 if plane.dtype.itemsize > 2 else np.uint32)
+        return ((total + 2) // 4).astype(plane.dtype)
+    return block.mean(axis=(-3, -1)).astype(plane.dtype)
+
+
+def default_level_count(shape_yx: tuple[int, int], coarsest_side: int = 256) -> int:
+    """Levels needed until the longest side is at most ``coarsest_side`` pixels.
+
+    The seed's 19440 x 20480 well gets 8 levels (20480 / 2**7 = 160).
+    """
+    longest = max(shape_yx)
+    levels = 1
+    while longest > coarsest_side:
+        longest //= 2
+        levels += 1
+    return levels
+
+
+def level_shape(shape_yx: tuple[int, int], level: int) -> tuple[int, int]:
+    """Height and width of ``level`` for a level-0 plane of ``shape_yx``."""
+    h, w = shape_yx
+    for _ in range(level):
+        h, w = h // 2, w // 2
+    return h, w

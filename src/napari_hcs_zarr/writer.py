@@ -1,0 +1,591 @@
+"""Raw plate → stitched, one-image-per-well OME-Zarr plate.
+
+The unit of work is one well plane (well, time point, channel, z): its fields are read,
+stitched at their stage positions, and every pyramid level of that plane is written.
+No two units touch the same chunk (or shard), so units run in parallel on threads, or
+on a dask.distributed cluster, and a unit's memory is one well plane plus its pyramid.
+
+A conversion keeps a journal in ``OUT/.conversion/``: the plan, and one small file per
+finished unit. The OME metadata that makes a plate look complete (the image
+``multiscales`` and the plate's ``plate`` object) is written only after every unit is
+done, so an interrupted plate never looks finished, and ``resume=True`` redoes only the
+units with no journal entry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import tifffile
+import zarr
+
+from napari_hcs_zarr.errors import ConversionCancelled, OutputError, RawPlateError
+from napari_hcs_zarr.ngff import NgffFormat, format_for
+from napari_hcs_zarr.plate_names import parse_well_name
+from napari_hcs_zarr.pyramid import default_level_count, downsample_mean2, level_shape
+from napari_hcs_zarr.raw_plate import PlaneKey, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw_sources import read_raw_plate
+from napari_hcs_zarr.roi_tables import write_roi_tables
+from napari_hcs_zarr.stitching import stitch_plane
+
+JOURNAL_DIR = ".conversion"
+RAW_METADATA_DIR = "raw_metadata"
+IMAGE_PATH = "0"
+
+
+@dataclass
+class ConversionOptions:
+    """What a conversion writes.
+
+    Parameters
+    ----------
+    levels
+        Pyramid levels; ``None``: until the largest well's longest side is <= 256 px.
+    ngff
+        ``"0.4"`` (zarr v2) or ``"0.5"`` (zarr v3, sharded).
+    wells
+        Well names to convert (``["B03", "C04"]``); ``None``: all imaged wells.
+    overwrite
+        Replace an existing output plate.
+    resume
+        Finish an interrupted conversion into the same output, doing only what is missing.
+    workers
+        Planes converted at once on this machine; ``None``: one per core.
+    scheduler
+        Address of a dask.distributed scheduler to run on instead of local threads.
+    shard_planes
+        NGFF 0.5 only: one shard per well plane and level (``True``), or plain chunks.
+    """
+
+    levels: int | None = None
+    ngff: str = "0.4"
+    wells: list[str] | None = None
+    overwrite: bool = False
+    resume: bool = False
+    workers: int | None = None
+    scheduler: str | None = None
+    shard_planes: bool = True
+
+
+@dataclass
+class ProgressEvent:
+    """Progress of a conversion: ``done`` of ``total`` units, and what is happening."""
+
+    done: int
+    total: int
+    message: str
+
+
+@dataclass
+class ConversionSummary:
+    """What a conversion wrote."""
+
+    output: Path
+    wells: int
+    planes_written: int
+    planes_resumed: int
+    levels: int
+    ngff: str
+    bytes_written: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        lines = [
+            f"Wrote {self.output} (OME-NGFF {self.ngff}): {self.wells} wells, "
+            f"{self.planes_written} planes"
+            + (f" (+{self.planes_resumed} from the interrupted run)" if self.planes_resumed else "")
+            + f", {self.levels} levels, {self.bytes_written / 1e6:.1f} MB on disk, "
+            f"in {self.seconds:.1f} s."
+        ]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# One unit of work, runnable on a thread or a dask.distributed worker (all fields picklable)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlaneJob:
+    """Everything needed to stitch and write one well plane at every level."""
+
+    job_id: str
+    output: str
+    zarr_format: int
+    image_path: str
+    index: tuple[int, ...]
+    channel: int
+    levels: int
+    well_shape: tuple[int, int]
+    field_shape: tuple[int, int]
+    dtype: str
+    fields: tuple[tuple[int, int, int, str | None], ...]
+    session: str
+
+
+@lru_cache(maxsize=4096)
+def _open_array(output: str, path: str, zarr_format: int, session: str) -> zarr.Array:
+    del session  # part of the cache key only: a new conversion never sees stale arrays
+    return zarr.open_array(store=output, path=path, mode="r+", zarr_format=zarr_format)
+
+
+def read_field_image(path: Path, field_shape: tuple[int, int]) -> np.ndarray:
+    """One camera image, checked against the expected field size."""
+    try:
+        if path.suffix.lower() == ".png":
+            import imagecodecs
+
+            image = imagecodecs.imread(path)
+        else:
+            image = tifffile.imread(path)
+    except Exception as error:  # decoders raise many kinds; name the file
+        raise RawPlateError(path, f"unreadable image ({error})") from None
+    image = np.squeeze(image)
+    if image.shape != tuple(field_shape):
+        raise RawPlateError(
+            path,
+            f"image is {image.shape[-1]}x{image.shape[0]} px; the metadata says "
+            f"{field_shape[1]}x{field_shape[0]}",
+        )
+    return image
+
+
+def histogram_shift(dtype: np.dtype) -> int:
+    """Right shift that brings an integer type into 4096 histogram bins."""
+    return max(0, np.dtype(dtype).itemsize * 8 - 12)
+
+
+def run_plane_job(job: PlaneJob) -> dict:
+    """Stitch one well plane, write all its levels, record it in the journal.
+
+    Returns the plane's intensity histogram (for display windows).
+    """
+    dtype = np.dtype(job.dtype)
+    by_index = {f[0]: f for f in job.fields}
+
+    def read(fov: RawField) -> np.ndarray | None:
+        file_name = by_index[fov.index][3]
+        if file_name is None:
+            return None
+        path = Path(file_name)
+        if not path.exists():
+            return None
+        return read_field_image(path, job.field_shape)
+
+    fields = [RawField(index=i, y_px=y, x_px=x, y_um=0.0, x_um=0.0) for i, y, x, _ in job.fields]
+    plane = stitch_plane(fields, job.well_shape, dtype, read)
+    histogram = None
+    histogram_level = min(2, job.levels - 1)
+    for level in range(job.levels):
+        if level:
+            plane = downsample_mean2(plane)
+        array = _open_array(job.output, f"{job.image_path}/{level}", job.zarr_format, job.session)
+        array[job.index] = plane
+        if level == histogram_level:
+            histogram = _histogram(plane)
+    stats = {"channel": job.channel, "histogram": histogram}
+    marker = Path(job.output) / JOURNAL_DIR / "done" / f"{job.job_id}.json"
+    marker.write_text(json.dumps(stats))
+    return stats
+
+
+def _histogram(plane: np.ndarray) -> dict[str, int]:
+    if not np.issubdtype(plane.dtype, np.integer):
+        return {}
+    counts = np.bincount((plane.ravel() >> histogram_shift(plane.dtype)).astype(np.intp))
+    nonzero = np.flatnonzero(counts)
+    return {str(int(i)): int(counts[i]) for i in nonzero}
+
+
+# --------------------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------------------
+@dataclass
+class _WellLayout:
+    well: RawWell
+    shape_yx: tuple[int, int]
+
+
+def _axes(raw: RawPlate) -> list[dict]:
+    axes = [{"name": "t", "type": "time"}] if raw.time_count > 1 else []
+    axes.append({"name": "c", "type": "channel"})
+    axes += [{"name": n, "type": "space", "unit": "micrometer"} for n in ("z", "y", "x")]
+    return axes
+
+
+def _check_output(raw: RawPlate, output: Path, options: ConversionOptions) -> None:
+    source = raw.source_dir.resolve()
+    target = output.resolve()
+    if target == source or source in target.parents:
+        raise OutputError(output, f"is inside the raw folder {source}; the raw folder is never written to")
+    if target in source.parents:
+        raise OutputError(output, f"contains the raw folder {source}; choose another output")
+    if not output.exists():
+        return
+    if options.resume:
+        if not (output / JOURNAL_DIR / "plan.json").is_file():
+            raise OutputError(output, "has no conversion journal to resume (it is complete or not ours)")
+        return
+    if not options.overwrite:
+        raise OutputError(output, "already exists; pass --overwrite to replace it or --resume to finish it")
+    is_zarr = any((output / n).exists() for n in (".zgroup", ".zattrs", "zarr.json"))
+    if output.is_dir() and not is_zarr and any(output.iterdir()):
+        raise OutputError(output, "exists and is not a zarr plate; refusing to delete it")
+
+
+def _plan_record(raw: RawPlate, options: ConversionOptions, levels: int) -> dict:
+    return {
+        "raw_dir": str(raw.source_dir.resolve()),
+        "wells": [w.name for w in raw.wells],
+        "levels": levels,
+        "ngff": options.ngff,
+        "shard_planes": options.shard_planes,
+    }
+
+
+def _create_hierarchy(
+    raw: RawPlate, output: Path, fmt: NgffFormat, layouts: list[_WellLayout], levels: int,
+    options: ConversionOptions,
+) -> None:
+    root = zarr.open_group(output, mode="w", zarr_format=fmt.zarr_format)
+    prefix = (raw.time_count,) if raw.time_count > 1 else ()
+    names = [a["name"] for a in _axes(raw)]
+    for layout in layouts:
+        well = layout.well
+        image = root.require_group(f"{well.path}/{IMAGE_PATH}")
+        for level in range(levels):
+            h, w = level_shape(layout.shape_yx, level)
+            h, w = max(h, 1), max(w, 1)
+            chunks = (1,) * len(prefix) + (1, 1, min(raw.field_shape[0], h), min(raw.field_shape[1], w))
+            shards = None
+            if fmt.zarr_format == 3 and options.shard_planes:
+                shards = chunks[:-2] + (-(-h // chunks[-2]) * chunks[-2], -(-w // chunks[-1]) * chunks[-1])
+            fmt.create_array(
+                image,
+                str(level),
+                shape=prefix + (len(raw.channels), well.z_count, h, w),
+                chunks=chunks,
+                shards=shards,
+                dtype=raw.dtype,
+                dimension_names=names,
+            )
+    journal = output / JOURNAL_DIR
+    (journal / "done").mkdir(parents=True, exist_ok=True)
+    (journal / "plan.json").write_text(json.dumps(_plan_record(raw, options, levels)))
+
+
+def _jobs(
+    raw: RawPlate, output: Path, fmt: NgffFormat, layouts: list[_WellLayout], levels: int, session: str
+) -> list[PlaneJob]:
+    jobs = []
+    for layout in layouts:
+        well = layout.well
+        for t in range(raw.time_count):
+            for c in range(len(raw.channels)):
+                for z in range(well.z_count):
+                    key = PlaneKey(t, c, z)
+                    fields = tuple(
+                        (f.index, f.y_px, f.x_px, str(f.files[key]) if key in f.files else None)
+                        for f in well.fields
+                    )
+                    index = ((t,) if raw.time_count > 1 else ()) + (c, z)
+                    jobs.append(
+                        PlaneJob(
+                            job_id=f"{well.name}_t{t}_c{c}_z{z}",
+                            output=str(output),
+                            zarr_format=fmt.zarr_format,
+                            image_path=f"{well.path}/{IMAGE_PATH}",
+                            index=index,
+                            channel=c,
+                            levels=levels,
+                            well_shape=layout.shape_yx,
+                            field_shape=raw.field_shape,
+                            dtype=np.dtype(raw.dtype).str,
+                            fields=fields,
+                            session=session,
+                        )
+                    )
+    return jobs
+
+
+# --------------------------------------------------------------------------------------
+# Finishing: the metadata that makes the plate complete
+# --------------------------------------------------------------------------------------
+def _channel_windows(raw: RawPlate, stats: Iterable[dict]) -> list[dict]:
+    dtype = np.dtype(raw.dtype)
+    totals = [np.zeros(4096, dtype=np.int64) for _ in raw.channels]
+    for s in stats:
+        for bin_index, count in (s.get("histogram") or {}).items():
+            totals[s["channel"]][int(bin_index)] += count
+    if np.issubdtype(dtype, np.integer):
+        lo, hi = int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
+    else:
+        lo, hi = 0.0, 1.0
+    shift = histogram_shift(dtype) if np.issubdtype(dtype, np.integer) else 0
+    windows = []
+    for counts in totals:
+        total = counts.sum()
+        if total == 0:
+            windows.append({"min": lo, "max": hi, "start": lo, "end": hi})
+            continue
+        cumulative = np.cumsum(counts) / total
+        start = int(np.searchsorted(cumulative, 0.001)) << shift
+        end = (int(np.searchsorted(cumulative, 0.999)) + 1) << shift
+        end = min(max(end, start + 1), hi)
+        windows.append({"min": lo, "max": hi, "start": start, "end": end})
+    return windows
+
+
+def _write_image_metadata(
+    raw: RawPlate, image: zarr.Group, fmt: NgffFormat, levels: int, windows: list[dict]
+) -> None:
+    z_um, y_um, x_um = raw.pixel_size_um
+    lead = [1.0] * (2 if raw.time_count > 1 else 1)
+    datasets = [
+        {
+            "path": str(level),
+            "coordinateTransformations": [
+                {"type": "scale", "scale": lead + [z_um, y_um * 2**level, x_um * 2**level]}
+            ],
+        }
+        for level in range(levels)
+    ]
+    omero = {
+        "channels": [
+            {
+                "label": channel.label,
+                "wavelength_id": channel.id,
+                "color": channel.color,
+                "window": window,
+                "active": True,
+                "coefficient": 1.0,
+                "family": "linear",
+                "inverted": False,
+            }
+            for channel, window in zip(raw.channels, windows, strict=True)
+        ],
+        "rdefs": {"model": "color"},
+    }
+    fmt.write_ome(
+        image,
+        multiscales=[{"name": raw.name, "axes": _axes(raw), "datasets": datasets}],
+        omero=omero,
+    )
+
+
+def _finish_plate(
+    raw: RawPlate, output: Path, fmt: NgffFormat, layouts: list[_WellLayout], levels: int
+) -> None:
+    stats = [json.loads(p.read_text()) for p in (output / JOURNAL_DIR / "done").glob("*.json")]
+    windows = _channel_windows(raw, stats)
+    root = zarr.open_group(output, mode="r+", zarr_format=fmt.zarr_format)
+    for layout in layouts:
+        well = layout.well
+        image = root[f"{well.path}/{IMAGE_PATH}"]
+        _write_image_metadata(raw, image, fmt, levels, windows)
+        write_roi_tables(image, raw, well, layout.shape_yx)
+        fmt.write_ome(root[well.path], well={"images": [{"path": IMAGE_PATH, "acquisition": 0}]})
+    metadata_dir = output / RAW_METADATA_DIR
+    metadata_dir.mkdir(exist_ok=True)
+    for path in raw.metadata_files:
+        shutil.copy2(path, metadata_dir / path.name)
+    fmt.write_ome(
+        root,
+        plate={
+            "name": raw.name,
+            "rows": [{"name": n} for n in raw.row_names],
+            "columns": [{"name": n} for n in raw.column_names],
+            "wells": [
+                {
+                    "path": layout.well.path,
+                    "rowIndex": layout.well.row_index,
+                    "columnIndex": layout.well.column_index,
+                }
+                for layout in layouts
+            ],
+            "field_count": 1,
+            "acquisitions": [{"id": 0, "name": raw.name, "maximumfieldcount": 1}],
+        },
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # v3 consolidated metadata and non-zarr folders
+        zarr.consolidate_metadata(str(output), zarr_format=fmt.zarr_format)
+    shutil.rmtree(output / JOURNAL_DIR)
+
+
+def _disk_usage(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------------------
+# The entry points
+# --------------------------------------------------------------------------------------
+def prepare_raw_plate(raw: RawPlate | str | Path, wells: list[str] | None) -> RawPlate:
+    """Parse ``raw`` when it is a folder, and keep only ``wells`` when given."""
+    plate = raw if isinstance(raw, RawPlate) else read_raw_plate(raw)
+    if wells:
+        names = []
+        for name in wells:
+            row, column = parse_well_name(name)
+            width = len(plate.column_names[0]) if plate.column_names else 2
+            names.append(f"{row}{column:0{width}d}")
+        plate = plate.select_wells(names)
+    if not plate.wells:
+        raise RawPlateError(plate.source_dir, "no imaged wells to convert")
+    return plate
+
+
+def iter_convert(
+    raw: RawPlate | str | Path,
+    output: str | Path,
+    options: ConversionOptions | None = None,
+) -> Generator[ProgressEvent, None, ConversionSummary]:
+    """Convert, yielding a :class:`ProgressEvent` after each well plane.
+
+    Closing the generator cancels the conversion: planes in flight finish, nothing
+    else starts, and the output stays an incomplete plate (resumable). The summary is
+    the generator's return value (``StopIteration.value``); :func:`convert` unwraps it.
+    """
+    options = options or ConversionOptions()
+    started = time.perf_counter()
+    fmt = format_for(options.ngff)
+    plate = prepare_raw_plate(raw, options.wells)
+    output = Path(output)
+    _check_output(plate, output, options)
+
+    layouts = [_WellLayout(w, w.image_shape_yx(plate.field_shape)) for w in plate.wells]
+    largest = max(max(layout.shape_yx) for layout in layouts)
+    levels = options.levels or default_level_count((largest, largest))
+    if levels < 1:
+        raise ValueError(f"levels must be >= 1, got {levels}")
+
+    resuming = options.resume and output.exists()
+    if resuming:
+        recorded = json.loads((output / JOURNAL_DIR / "plan.json").read_text())
+        expected = _plan_record(plate, options, levels)
+        if recorded != expected:
+            changed = [k for k in expected if recorded.get(k) != expected[k]]
+            raise OutputError(
+                output, f"was started with other settings ({', '.join(changed)}); cannot resume"
+            )
+    else:
+        if output.exists():
+            shutil.rmtree(output)
+        yield ProgressEvent(0, 1, "creating arrays")
+        _create_hierarchy(plate, output, fmt, layouts, levels, options)
+
+    session = uuid.uuid4().hex
+    jobs = _jobs(plate, output, fmt, layouts, levels, session)
+    done_dir = output / JOURNAL_DIR / "done"
+    finished = {p.stem for p in done_dir.glob("*.json")} if resuming else set()
+    pending = [j for j in jobs if j.job_id not in finished]
+    total = len(jobs) + 1
+    done = len(jobs) - len(pending)
+    yield ProgressEvent(done, total, f"{len(pending)} well planes to write")
+
+    executor, owns_executor, slots = _make_executor(options)
+    in_flight: set[Future] = set()
+    queue = iter(pending)
+    try:
+        while True:
+            while len(in_flight) < slots:
+                job = next(queue, None)
+                if job is None:
+                    break
+                in_flight.add(executor.submit(run_plane_job, job))
+            if not in_flight:
+                break
+            completed, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in completed:
+                future.result()  # re-raises a worker's RawPlateError as it was
+                done += 1
+            yield ProgressEvent(done, total, "writing well planes")
+    finally:
+        for future in in_flight:
+            future.cancel()
+        wait(in_flight)
+        if owns_executor:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    yield ProgressEvent(done, total, "writing plate metadata")
+    _finish_plate(plate, output, fmt, layouts, levels)
+    summary = ConversionSummary(
+        output=output,
+        wells=len(layouts),
+        planes_written=len(pending),
+        planes_resumed=len(jobs) - len(pending),
+        levels=levels,
+        ngff=options.ngff,
+        bytes_written=_disk_usage(output),
+        seconds=time.perf_counter() - started,
+        warnings=list(plate.warnings),
+    )
+    yield ProgressEvent(total, total, "done")
+    return summary
+
+
+def _make_executor(options: ConversionOptions) -> tuple[Executor, bool, int]:
+    """The executor to run plane jobs on, whether we own it, and how many to keep queued."""
+    if options.scheduler:
+        from distributed import Client
+
+        client = Client(options.scheduler)
+        workers = max(1, sum(client.nthreads().values()))
+        return _DistributedExecutor(client), True, 2 * workers
+    workers = options.workers or os.cpu_count() or 1
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hcs-convert"), True, 2 * workers
+
+
+class _DistributedExecutor(Executor):
+    """A dask.distributed client seen as a ``concurrent.futures`` executor."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self._executor = client.get_executor(pure=False)
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait)
+        self._client.close()
+
+
+def convert(
+    raw: RawPlate | str | Path,
+    output: str | Path,
+    options: ConversionOptions | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> ConversionSummary:
+    """Convert a raw plate folder (or a parsed :class:`RawPlate`) into an OME-Zarr plate.
+
+    Parameters
+    ----------
+    progress
+        Called with every :class:`ProgressEvent`.
+    should_stop
+        Polled after every plane; returning True cancels with :class:`ConversionCancelled`.
+    """
+    events = iter_convert(raw, output, options)
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(event)
+        if should_stop is not None and should_stop():
+            events.close()
+            raise ConversionCancelled(f"conversion into {output} cancelled; run again with resume to finish it")
