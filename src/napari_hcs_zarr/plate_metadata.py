@@ -1,0 +1,366 @@
+"""Reading the metadata of an OME-Zarr plate, well or image, without touching chunk data.
+
+When the plate has consolidated metadata (``.zmetadata`` for zarr v2, the
+``consolidated_metadata`` of the root ``zarr.json`` for zarr v3) the whole plate costs one
+read. Otherwise the metadata documents of all wells, then all images, then all arrays
+are fetched concurrently, one round per depth of the hierarchy.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_hcs_zarr.errors import PlateFormatError
+from napari_hcs_zarr.ngff import read_ome
+
+_READ_THREADS = 16
+
+
+@dataclass
+class DatasetInfo:
+    """One stored resolution level of a multiscale image."""
+
+    path: str  # relative to the plate root
+    shape: tuple[int, ...]
+    chunks: tuple[int, ...]
+    dtype: np.dtype
+    scale: tuple[float, ...]
+
+
+@dataclass
+class ImageInfo:
+    """One multiscale image (a field of a well, or a label image)."""
+
+    path: str  # relative to the plate root
+    axes: list[dict[str, Any]]
+    datasets: list[DatasetInfo]
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    label_names: list[str] = field(default_factory=list)
+
+    @property
+    def axis_names(self) -> list[str]:
+        return [a.get("name", "") for a in self.axes]
+
+
+@dataclass
+class WellInfo:
+    """One occupied well and its images (fields)."""
+
+    path: str
+    row_index: int
+    column_index: int
+    name: str
+    images: list[ImageInfo] = field(default_factory=list)
+
+
+@dataclass
+class PlateInfo:
+    """Everything the reader needs to know about a plate, from metadata alone."""
+
+    root: Path
+    version: str
+    name: str
+    row_names: list[str]
+    column_names: list[str]
+    wells: list[WellInfo]
+    problems: list[str] = field(default_factory=list)
+    consolidated: bool = False
+
+
+class MetadataSource:
+    """Metadata documents of a zarr hierarchy on disk, by node path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.zarr_format = 3 if (root / "zarr.json").is_file() else 2
+        self._consolidated: dict[str, dict] | None = None
+        self._load_consolidated()
+
+    @property
+    def consolidated(self) -> bool:
+        return self._consolidated is not None
+
+    def _load_consolidated(self) -> None:
+        if self.zarr_format == 2:
+            path = self.root / ".zmetadata"
+            if path.is_file():
+                documents = _read_json(path).get("metadata", {})
+                nodes: dict[str, dict] = {}
+                for key, value in documents.items():
+                    node_path, _, name = key.rpartition("/")
+                    node = nodes.setdefault(node_path, {"attributes": {}})
+                    if name == ".zattrs":
+                        node["attributes"] = value
+                    elif name == ".zarray":
+                        node["array"] = value
+                    elif name == ".zgroup":
+                        node["group"] = True
+                self._consolidated = nodes
+        else:
+            root_doc = _read_json(self.root / "zarr.json")
+            consolidated = root_doc.get("consolidated_metadata")
+            if isinstance(consolidated, dict) and "metadata" in consolidated:
+                nodes = {"": _v3_node(root_doc)}
+                for key, value in consolidated["metadata"].items():
+                    nodes[key] = _v3_node(value)
+                self._consolidated = nodes
+
+    def node(self, path: str) -> dict | None:
+        """``{"attributes": ..., "array": {...} or absent}``, or None when there is no node."""
+        if self._consolidated is not None:
+            return self._consolidated.get(path)
+        base = self.root / path if path else self.root
+        if self.zarr_format == 3:
+            document = base / "zarr.json"
+            return _v3_node(_read_json(document)) if document.is_file() else None
+        node: dict[str, Any] = {"attributes": {}}
+        found = False
+        attributes = base / ".zattrs"
+        if attributes.is_file():
+            node["attributes"] = _read_json(attributes)
+            found = True
+        array = base / ".zarray"
+        if array.is_file():
+            node["array"] = _read_json(array)
+            found = True
+        return node if found or (base / ".zgroup").is_file() else None
+
+    def nodes(self, paths: list[str]) -> list[dict | None]:
+        """Several nodes; read concurrently when not consolidated."""
+        if self._consolidated is not None or len(paths) < 4:
+            return [self._safe_node(p) for p in paths]
+        with ThreadPoolExecutor(_READ_THREADS) as pool:
+            return list(pool.map(self._safe_node, paths))
+
+    def _safe_node(self, path: str) -> dict | None:
+        try:
+            return self.node(path)
+        except PlateFormatError as error:
+            return {"error": str(error)}
+
+
+def _v3_node(document: dict) -> dict:
+    node: dict[str, Any] = {"attributes": document.get("attributes", {})}
+    if document.get("node_type") == "array":
+        node["array"] = document
+    return node
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            value = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise PlateFormatError(path, f"unreadable metadata ({error})") from None
+    if not isinstance(value, dict):
+        raise PlateFormatError(path, "metadata is not a JSON object")
+    return value
+
+
+def _array_facts(array: dict) -> tuple[tuple[int, ...], tuple[int, ...], np.dtype]:
+    """Shape, chunk shape (inner chunks for sharded arrays) and dtype of an array document."""
+    shape = tuple(int(s) for s in array["shape"])
+    if "chunk_grid" in array:  # zarr v3
+        chunks = tuple(array["chunk_grid"]["configuration"]["chunk_shape"])
+        for codec in array.get("codecs", []):
+            if codec.get("name") == "sharding_indexed":
+                chunks = tuple(codec["configuration"]["chunk_shape"])
+        dtype = np.dtype(array["data_type"]) if isinstance(array["data_type"], str) else None
+        if dtype is None:
+            raise ValueError(f"unsupported data type {array['data_type']!r}")
+    else:
+        chunks = tuple(int(c) for c in array["chunks"])
+        dtype = np.dtype(array["dtype"])
+    return shape, chunks, dtype
+
+
+def ome_kind(source: MetadataSource) -> str | None:
+    """``"plate"``, ``"well"``, ``"image"`` or None for the hierarchy's root (one read)."""
+    node = source.node("")
+    if node is None:
+        return None
+    _, ome = read_ome(node.get("attributes", {}))
+    if "plate" in ome:
+        return "plate"
+    if "well" in ome:
+        return "well"
+    if "multiscales" in ome:
+        return "image"
+    return None
+
+
+def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) -> list[ImageInfo | None]:
+    """Images at ``paths`` (two concurrent rounds: groups, then their arrays)."""
+    groups = source.nodes(paths)
+    images: list[ImageInfo | None] = []
+    pending: list[tuple[ImageInfo, list[str]]] = []
+    for path, node in zip(paths, groups, strict=True):
+        if node is None or "error" in node:
+            problems.append(f"image {path}: " + (node or {}).get("error", "missing group"))
+            images.append(None)
+            continue
+        _, ome = read_ome(node.get("attributes", {}))
+        multiscales = ome.get("multiscales")
+        if not multiscales or not isinstance(multiscales, list):
+            problems.append(f"image {path}: no multiscales metadata")
+            images.append(None)
+            continue
+        first = multiscales[0]
+        axes = first.get("axes") or []
+        axes = [a if isinstance(a, dict) else {"name": str(a)} for a in axes]
+        omero = ome.get("omero") or {}
+        info = ImageInfo(
+            path=path,
+            axes=axes,
+            datasets=[],
+            channels=list(omero.get("channels") or []),
+            label_names=[],
+        )
+        dataset_paths = [d.get("path", "") for d in first.get("datasets", [])]
+        scales = []
+        for d in first.get("datasets", []):
+            scale = None
+            for transform in d.get("coordinateTransformations", []):
+                if transform.get("type") == "scale":
+                    scale = tuple(float(v) for v in transform.get("scale", []))
+            scales.append(scale)
+        info.datasets = [
+            DatasetInfo(f"{path}/{p}".strip("/"), (), (), np.dtype("uint8"), s or ())
+            for p, s in zip(dataset_paths, scales, strict=True)
+        ]
+        images.append(info)
+        pending.append((info, [d.path for d in info.datasets]))
+    array_paths = [p for _, paths_ in pending for p in paths_]
+    array_nodes = dict(zip(array_paths, source.nodes(array_paths), strict=True))
+    for info, _ in pending:
+        for dataset in info.datasets:
+            node = array_nodes.get(dataset.path)
+            if not node or "array" not in node:
+                problems.append(f"image {info.path}: dataset {dataset.path} has no array metadata")
+                info.datasets = []
+                break
+            try:
+                dataset.shape, dataset.chunks, dataset.dtype = _array_facts(node["array"])
+            except (KeyError, TypeError, ValueError) as error:
+                problems.append(f"image {info.path}: dataset {dataset.path}: {error}")
+                info.datasets = []
+                break
+            if not dataset.scale:
+                dataset.scale = (1.0,) * len(dataset.shape)
+    return [i if i is None or i.datasets else None for i in images]
+
+
+def _label_infos(source: MetadataSource, images: list[ImageInfo], problems: list[str]) -> None:
+    """Fill ``label_names`` of images that have a ``labels`` group."""
+    paths = [f"{image.path}/labels" for image in images]
+    for image, node in zip(images, source.nodes(paths), strict=True):
+        if node and "error" not in node:
+            _, ome = read_ome(node.get("attributes", {}))
+            labels = ome.get("labels") or node.get("attributes", {}).get("labels") or []
+            image.label_names = [str(name) for name in labels]
+
+
+def label_images(source: MetadataSource, images: list[ImageInfo], name: str) -> list[ImageInfo | None]:
+    """The label image ``name`` of each image (None where it has none)."""
+    paths = [f"{image.path}/labels/{name}" for image in images]
+    problems: list[str] = []
+    return _image_infos(source, paths, problems)
+
+
+def read_plate_info(root: str | Path) -> PlateInfo:
+    """The metadata of a plate, a single well or a single image at ``root``.
+
+    A well or an image becomes a one-well plate, so everything downstream sees plates.
+
+    Raises
+    ------
+    PlateFormatError
+        When ``root`` holds no OME-Zarr plate, well or image, or its top metadata is invalid.
+    """
+    root = Path(root)
+    source = MetadataSource(root)
+    kind = ome_kind(source)
+    if kind is None:
+        raise PlateFormatError(root, "not an OME-Zarr plate, well or image")
+    root_node = source.node("") or {}
+    version, ome = read_ome(root_node.get("attributes", {}))
+    problems: list[str] = []
+    if kind == "plate":
+        plate = ome["plate"]
+        try:
+            row_names = [str(r["name"]) for r in plate["rows"]]
+            column_names = [str(c["name"]) for c in plate["columns"]]
+            raw_wells = list(plate["wells"])
+        except (KeyError, TypeError) as error:
+            raise PlateFormatError(root, f"plate metadata lacks rows/columns/wells ({error})") from None
+        wells = []
+        for entry in raw_wells:
+            well = _well_entry(entry, row_names, column_names, problems)
+            if well is not None:
+                wells.append(well)
+        name = str(plate.get("name") or root.stem)
+    elif kind == "well":
+        row_names, column_names = [root.parent.name or "A"], [root.name or "1"]
+        wells = [WellInfo("", 0, 0, f"{row_names[0]}{column_names[0]}")]
+        name = root.stem
+    else:
+        row_names, column_names = [""], [""]
+        wells = [WellInfo("", 0, 0, root.stem)]
+        name = root.stem
+
+    # Round 1: well groups -> image paths.
+    if kind == "image":
+        image_paths = [[""]]
+    else:
+        well_nodes = source.nodes([w.path for w in wells])
+        image_paths = []
+        for well, node in zip(wells, well_nodes, strict=True):
+            _, well_ome = read_ome((node or {}).get("attributes", {}))
+            entries = (well_ome.get("well") or {}).get("images") or []
+            paths = [f"{well.path}/{e.get('path')}".strip("/") for e in entries if "path" in e]
+            if not paths:
+                problems.append(f"well {well.name}: no images listed in its metadata")
+            image_paths.append(paths)
+    # Rounds 2 and 3: image groups, then their arrays.
+    flat = [p for paths in image_paths for p in paths]
+    infos = iter(_image_infos(source, flat, problems))
+    for well, paths in zip(wells, image_paths, strict=True):
+        well.images = [i for i in (next(infos) for _ in paths) if i is not None]
+    all_images = [i for w in wells for i in w.images]
+    _label_infos(source, all_images, problems)
+    return PlateInfo(
+        root=root,
+        version=version or "0.4",
+        name=name,
+        row_names=row_names,
+        column_names=column_names,
+        wells=[w for w in wells if w.images],
+        problems=problems,
+        consolidated=source.consolidated,
+    )
+
+
+def _well_entry(
+    entry: dict, row_names: list[str], column_names: list[str], problems: list[str]
+) -> WellInfo | None:
+    path = str(entry.get("path", ""))
+    parts = path.split("/")
+    row_index, column_index = entry.get("rowIndex"), entry.get("columnIndex")
+    # Older plates carry no indices: find them from the path.
+    if row_index is None and len(parts) == 2 and parts[0] in row_names:
+        row_index = row_names.index(parts[0])
+    if column_index is None and len(parts) == 2 and parts[1] in column_names:
+        column_index = column_names.index(parts[1])
+    if not (isinstance(row_index, int) and 0 <= row_index < len(row_names)):
+        problems.append(f"well {path}: rowIndex {row_index!r} is not a row of the plate; skipped")
+        return None
+    if not (isinstance(column_index, int) and 0 <= column_index < len(column_names)):
+        problems.append(f"well {path}: columnIndex {column_index!r} is not a column of the plate; skipped")
+        return None
+    return WellInfo(path, row_index, column_index, f"{row_names[row_index]}{column_names[column_index]}")

@@ -1,0 +1,457 @@
+"""A lazy model of a whole plate: every well on the plate grid, at every resolution level.
+
+The plate is seen as one big image per channel. Each occupied well sits in a slot of the
+full plate grid (empty rows and columns keep their place), the slot as large as the
+largest well, the well's fields tiled inside it. :class:`PlateArray` is a numpy-like
+array per level and channel: indexing it reads only the wells that the selection
+touches, concurrently, and returns numpy. No dask graph is built, so opening a plate of
+any size costs its metadata only.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+
+from napari_hcs_zarr.plate_metadata import (
+    ImageInfo,
+    MetadataSource,
+    PlateInfo,
+    label_images,
+    read_plate_info,
+)
+
+#: Largest texture side a GL implementation is guaranteed to take; the coarsest plate
+#: level is made to fit it.
+GL_TEXTURE_LIMIT = 16384
+_SPATIAL = ("y", "x")
+
+
+@dataclass(frozen=True)
+class _Tile:
+    """One stored image placed on the plate at one plate level."""
+
+    array_path: str
+    axis_names: tuple[str, ...]
+    shape: tuple[int, ...]  # of the stored array
+    stride: int  # plate level factor / stored dataset factor
+    y0: int  # top-left on the plate level
+    x0: int
+    height: int  # extent on the plate level (clipped to the field slot)
+    width: int
+    single_chunk: bool  # the whole tile plane is one stored chunk
+
+
+class _ChunkPlaneCache:
+    """Whole tile planes that are a single chunk, kept so a chunk is read once."""
+
+    def __init__(self, max_bytes: int = 512 * 2**20) -> None:
+        self._items: OrderedDict[Any, np.ndarray] = OrderedDict()
+        self._bytes = 0
+        self._max = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> np.ndarray | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: np.ndarray) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self._bytes += value.nbytes
+            while self._bytes > self._max and self._items:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= old.nbytes
+
+
+class PlateModel:
+    """The plate at ``root`` as lazy per-channel, per-level arrays.
+
+    Parameters
+    ----------
+    info
+        The plate's metadata (see :func:`~napari_hcs_zarr.plate_metadata.read_plate_info`).
+    """
+
+    def __init__(self, info: PlateInfo) -> None:
+        self.info = info
+        self.problems = list(info.problems)
+        self._group: zarr.Group | None = None
+        self._arrays: dict[str, zarr.Array] = {}
+        self._arrays_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(8, thread_name_prefix="hcs-plate-read")
+        self._cache = _ChunkPlaneCache()
+        self.template = self._choose_template()
+        names = self.template.axis_names
+        self.channel_axis = names.index("c") if "c" in names else None
+        self.lead_axes = [n for n in names if n not in ("c", *_SPATIAL)]
+        self._check_wells()
+        self.factors = self._level_factors()
+        self._layout()
+
+    # ---- construction -----------------------------------------------------------------
+    @classmethod
+    def open(cls, root: str | Path) -> PlateModel:
+        """Read the metadata of the plate (or well, or image) at ``root``."""
+        return cls(read_plate_info(root))
+
+    def _choose_template(self) -> ImageInfo:
+        for well in self.info.wells:
+            for image in well.images:
+                return image
+        raise ValueError(f"{self.info.root}: no well has a readable image")
+
+    def _check_wells(self) -> None:
+        template = self.template
+        dtype = template.datasets[0].dtype
+        channels = self.channel_count
+        for well in self.info.wells:
+            kept = []
+            for image in well.images:
+                if image.axis_names[-2:] != ["y", "x"] or set(image.axis_names) - {
+                    "t", "c", "z", "y", "x"
+                }:
+                    self.problems.append(
+                        f"well {well.name}: axes {image.axis_names} are not t,c,z,y,x; not shown"
+                    )
+                    continue
+                if set(image.axis_names) != set(template.axis_names):
+                    self.problems.append(
+                        f"well {well.name}: axes {image.axis_names} differ from the plate's "
+                        f"{template.axis_names}; not shown"
+                    )
+                    continue
+                if image.datasets[0].dtype != dtype:
+                    self.problems.append(
+                        f"well {well.name}: pixel type {image.datasets[0].dtype} differs from "
+                        f"{dtype}; shown converted"
+                    )
+                if self.channel_axis is not None:
+                    count = image.datasets[0].shape[image.axis_names.index("c")]
+                    if count != channels:
+                        self.problems.append(
+                            f"well {well.name}: {count} channels where the plate has {channels}; "
+                            "missing channels are shown empty"
+                        )
+                kept.append(image)
+            well.images = kept
+
+    @property
+    def channel_count(self) -> int:
+        if self.channel_axis is None:
+            return 1
+        return self.template.datasets[0].shape[self.channel_axis]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.template.datasets[0].dtype
+
+    def _dataset_factors(self, image: ImageInfo) -> list[int]:
+        """Downsampling factor in y of each stored level, from the scale metadata."""
+        y_axis = image.axis_names.index("y")
+        base = image.datasets[0].scale[y_axis] or 1.0
+        factors = []
+        for dataset in image.datasets:
+            factor = dataset.scale[y_axis] / base if dataset.scale else 1.0
+            if not dataset.scale or factor < 1:
+                factor = image.datasets[0].shape[-2] / max(dataset.shape[-2], 1)
+            factors.append(max(1, round(factor)))
+        return factors
+
+    def _level_factors(self) -> list[int]:
+        factors = sorted(set(self._dataset_factors(self.template)))
+        return factors
+
+    def _layout(self) -> None:
+        """Slot sizes, well pitch, and the number of levels the plate needs."""
+        fields = max(len(w.images) for w in self.info.wells) if self.info.wells else 1
+        self.field_grid = (math.ceil(fields / math.ceil(math.sqrt(fields))), math.ceil(math.sqrt(fields)))
+        heights = [i.datasets[0].shape[-2] for w in self.info.wells for i in w.images]
+        widths = [i.datasets[0].shape[-1] for w in self.info.wells for i in w.images]
+        self.field_slot = (max(heights, default=1), max(widths, default=1))
+        slot_h = self.field_grid[0] * self.field_slot[0]
+        slot_w = self.field_grid[1] * self.field_slot[1]
+        self.gap = max(1, max(slot_h, slot_w) // 20) if len(self.info.wells) > 1 else 0
+        self.well_pitch = (slot_h + self.gap, slot_w + self.gap)
+        self.shape_yx0 = (
+            len(self.info.row_names) * self.well_pitch[0] - self.gap,
+            len(self.info.column_names) * self.well_pitch[1] - self.gap,
+        )
+        while max(self.level_shape_yx(len(self.factors) - 1)) > GL_TEXTURE_LIMIT:
+            self.factors.append(self.factors[-1] * 2)
+
+    def level_shape_yx(self, level: int) -> tuple[int, int]:
+        factor = self.factors[level]
+        return (-(-self.shape_yx0[0] // factor), -(-self.shape_yx0[1] // factor))
+
+    # ---- geometry -----------------------------------------------------------------------
+    def well_origin(self, row_index: int, column_index: int) -> tuple[int, int]:
+        """Top-left corner of a well's slot, in level-0 plate pixels."""
+        return row_index * self.well_pitch[0], column_index * self.well_pitch[1]
+
+    def well_labels(self) -> list[tuple[str, int, int]]:
+        """(name, y, x) of every occupied well's slot corner, in level-0 plate pixels."""
+        return [(w.name, *self.well_origin(w.row_index, w.column_index)) for w in self.info.wells]
+
+    def _tiles(self, images_by_well: Sequence[Sequence[ImageInfo | None]], level: int) -> list[_Tile]:
+        factor = self.factors[level]
+        tiles = []
+        for well, images in zip(self.info.wells, images_by_well, strict=True):
+            wy, wx = self.well_origin(well.row_index, well.column_index)
+            for field_index, image in enumerate(images):
+                if image is None or not image.datasets:
+                    continue
+                stored = self._dataset_factors(image)
+                usable = [i for i, f in enumerate(stored) if f <= factor and factor % f == 0]
+                if not usable:
+                    continue
+                dataset = image.datasets[usable[-1]]
+                stride = factor // stored[usable[-1]]
+                fr, fc = divmod(field_index, self.field_grid[1])
+                y0 = (wy + fr * self.field_slot[0]) // factor
+                x0 = (wx + fc * self.field_slot[1]) // factor
+                slot_h = -(-self.field_slot[0] // factor)
+                slot_w = -(-self.field_slot[1] // factor)
+                height = min(-(-dataset.shape[-2] // stride), slot_h)
+                width = min(-(-dataset.shape[-1] // stride), slot_w)
+                single = dataset.chunks[-2] >= dataset.shape[-2] and dataset.chunks[-1] >= dataset.shape[-1]
+                tiles.append(
+                    _Tile(dataset.path, tuple(image.axis_names), dataset.shape, stride, y0, x0,
+                          height, width, single)
+                )
+        return tiles
+
+    def _lead_sizes(self, images: Sequence[ImageInfo]) -> list[int]:
+        sizes = []
+        for axis in self.lead_axes:
+            sizes.append(
+                max(
+                    (i.datasets[0].shape[i.axis_names.index(axis)] for i in images if axis in i.axis_names),
+                    default=1,
+                )
+            )
+        return sizes
+
+    # ---- arrays -------------------------------------------------------------------------
+    def image_levels(self, channel: int) -> list[PlateArray]:
+        """The plate of one channel at every level, finest first."""
+        images = [w.images for w in self.info.wells]
+        lead = self._lead_sizes([i for w in images for i in w])
+        return [
+            PlateArray(self, self._tiles(images, level), lead, self.level_shape_yx(level),
+                       self.dtype, channel)
+            for level in range(len(self.factors))
+        ]
+
+    @property
+    def label_names(self) -> list[str]:
+        names: list[str] = []
+        for well in self.info.wells:
+            for image in well.images:
+                names += [n for n in image.label_names if n not in names]
+        return names
+
+    def label_levels(self, name: str) -> list[PlateArray]:
+        """The label image ``name`` of every well on the plate grid, at every level."""
+        source = MetadataSource(self.info.root)
+        images = []
+        for well in self.info.wells:
+            with_label = [i for i in well.images if name in i.label_names]
+            found = label_images(source, with_label, name) if with_label else []
+            by_path = dict(zip((i.path for i in with_label), found, strict=True))
+            images.append([by_path.get(i.path) for i in well.images])
+        flat = [i for w in images for i in w if i is not None]
+        if not flat:
+            return []
+        dtype = flat[0].datasets[0].dtype
+        lead_sizes = []
+        for axis in self.lead_axes:
+            lead_sizes.append(
+                max(
+                    (i.datasets[0].shape[i.axis_names.index(axis)] for i in flat if axis in i.axis_names),
+                    default=1,
+                )
+            )
+        return [
+            PlateArray(self, self._tiles(images, level), lead_sizes, self.level_shape_yx(level), dtype, None)
+            for level in range(len(self.factors))
+        ]
+
+    def scale(self) -> tuple[float, ...]:
+        """Physical size of a level-0 plate pixel along each plate axis (lead axes, y, x)."""
+        scale0 = self.template.datasets[0].scale
+        names = self.template.axis_names
+        return tuple(scale0[names.index(a)] for a in (*self.lead_axes, *_SPATIAL))
+
+    def axis_units(self) -> tuple[str | None, ...]:
+        units = {a.get("name"): a.get("unit") for a in self.template.axes}
+        return tuple(units.get(a) for a in (*self.lead_axes, *_SPATIAL))
+
+    def array(self, path: str) -> zarr.Array:
+        """The stored array at ``path`` (opened once; from consolidated metadata if any)."""
+        with self._arrays_lock:
+            array = self._arrays.get(path)
+            if array is None:
+                if self._group is None:
+                    self._group = zarr.open_group(self.info.root, mode="r")
+                array = self._group[path]
+                self._arrays[path] = array
+            return array
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _normalize_key(key: Any, shape: tuple[int, ...]) -> list[int | slice]:
+    if not isinstance(key, tuple):
+        key = (key,)
+    if any(k is Ellipsis for k in key):
+        i = key.index(Ellipsis)
+        key = key[:i] + (slice(None),) * (len(shape) - len(key) + 1) + key[i + 1 :]
+    key = key + (slice(None),) * (len(shape) - len(key))
+    if len(key) != len(shape):
+        raise IndexError(f"too many indices for a plate array of {len(shape)} dimensions")
+    normalized: list[int | slice] = []
+    for k, size in zip(key, shape, strict=True):
+        if isinstance(k, slice):
+            normalized.append(slice(*k.indices(size)))
+        else:
+            index = int(k)
+            if not -size <= index < size:
+                raise IndexError(f"index {index} is out of bounds for size {size}")
+            normalized.append(index % size)
+    return normalized
+
+
+class PlateArray:
+    """One channel (or one label image) of the whole plate at one level, read lazily.
+
+    Shape: (lead axes..., y, x), the lead axes being t and/or z as the plate has them.
+    Indexing returns numpy and reads only the wells the selection touches.
+    """
+
+    def __init__(
+        self,
+        model: PlateModel,
+        tiles: list[_Tile],
+        lead_sizes: list[int],
+        shape_yx: tuple[int, int],
+        dtype: np.dtype,
+        channel: int | None,
+    ) -> None:
+        self._model = model
+        self._tiles = tiles
+        self._channel = channel
+        self.shape = (*lead_sizes, *shape_yx)
+        self.dtype = np.dtype(dtype)
+        self.ndim = len(self.shape)
+        self._y0 = np.array([t.y0 for t in tiles], dtype=np.int64)
+        self._x0 = np.array([t.x0 for t in tiles], dtype=np.int64)
+        self._y1 = self._y0 + np.array([t.height for t in tiles], dtype=np.int64)
+        self._x1 = self._x0 + np.array([t.width for t in tiles], dtype=np.int64)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        result = self[...]
+        return result.astype(dtype) if dtype is not None else result
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        selection = _normalize_key(key, self.shape)
+        *lead, ys, xs = selection
+        if not isinstance(ys, slice) or not isinstance(xs, slice):
+            # An integer y or x: read the row/column as a slice of one, then drop the axis.
+            ys_s = ys if isinstance(ys, slice) else slice(ys, ys + 1, 1)
+            xs_s = xs if isinstance(xs, slice) else slice(xs, xs + 1, 1)
+            block = self[(*lead, ys_s, xs_s)]
+            return block[(..., 0 if not isinstance(ys, slice) else slice(None),
+                          0 if not isinstance(xs, slice) else slice(None))]
+        if ys.step != 1 or xs.step != 1:
+            block = self[(*lead, slice(ys.start, ys.stop), slice(xs.start, xs.stop))]
+            return block[..., :: ys.step, :: xs.step]
+        lead_shape = [len(range(*s.indices(n))) for s, n in zip(lead, self.shape, strict=False)
+                      if isinstance(s, slice)]
+        out = np.zeros((*lead_shape, max(ys.stop - ys.start, 0), max(xs.stop - xs.start, 0)),
+                       dtype=self.dtype)
+        if out.size == 0:
+            return out
+        hits = np.flatnonzero(
+            (self._y0 < ys.stop) & (self._y1 > ys.start) & (self._x0 < xs.stop) & (self._x1 > xs.start)
+        )
+        jobs = [(self._tiles[i], lead, ys, xs) for i in hits]
+        if len(jobs) > 1:
+            results = list(self._model._pool.map(lambda job: self._read_tile(*job), jobs))
+        else:
+            results = [self._read_tile(*job) for job in jobs]
+        for placement in results:
+            if placement is not None:
+                target, block = placement
+                out[target] = block
+        return out
+
+    def _read_tile(
+        self, tile: _Tile, lead: list[int | slice], ys: slice, xs: slice
+    ) -> tuple[tuple, np.ndarray] | None:
+        y_a, y_b = max(ys.start, tile.y0), min(ys.stop, tile.y0 + tile.height)
+        x_a, x_b = max(xs.start, tile.x0), min(xs.stop, tile.x0 + tile.width)
+        stored_sel: list[Any] = []
+        target: list[Any] = []
+        lead_by_axis = dict(zip(self._model.lead_axes, lead, strict=True))
+        for axis, size in zip(tile.axis_names, tile.shape, strict=True):
+            if axis == "c":
+                if self._channel is None or self._channel >= size:
+                    return None
+                stored_sel.append(self._channel)
+            elif axis in lead_by_axis:
+                wanted = lead_by_axis[axis]
+                if isinstance(wanted, int):
+                    if wanted >= size:
+                        return None
+                    stored_sel.append(wanted)
+                else:
+                    start, stop = wanted.start, min(wanted.stop, size)
+                    if stop <= start:
+                        return None
+                    stored_sel.append(slice(start, stop))
+                    target.append(slice(0, stop - start))
+            elif axis == "y":
+                stored_sel.append(slice((y_a - tile.y0) * tile.stride, (y_b - tile.y0) * tile.stride, tile.stride))
+            elif axis == "x":
+                stored_sel.append(slice((x_a - tile.x0) * tile.stride, (x_b - tile.x0) * tile.stride, tile.stride))
+        target += [slice(y_a - ys.start, y_b - ys.start), slice(x_a - xs.start, x_b - xs.start)]
+        block = self._read_stored(tile, tuple(stored_sel))
+        return tuple(target), block
+
+    def _read_stored(self, tile: _Tile, selection: tuple) -> np.ndarray:
+        if not tile.single_chunk:
+            return np.asarray(self._model.array(tile.array_path)[selection])
+        # The tile plane is one chunk: read it whole once, then cut from memory.
+        plane_key = tuple((s.start, s.stop) if isinstance(s, slice) else s for s in selection[:-2])
+        key = (tile.array_path, plane_key)
+        plane = self._model._cache.get(key)
+        if plane is None:
+            whole = tuple(
+                s if not isinstance(s, slice) else slice(s.start, s.stop) for s in selection[:-2]
+            ) + (slice(None), slice(None))
+            plane = np.asarray(self._model.array(tile.array_path)[whole])
+            self._model._cache.put(key, plane)
+        return plane[(..., selection[-2], selection[-1])]
