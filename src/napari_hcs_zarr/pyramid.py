@@ -12,9 +12,18 @@ def downsample_mean2(plane: np.ndarray) -> np.ndarray:
     (2430 -> 1215 -> 607).
     """
     h, w = plane.shape[-2] // 2, plane.shape[-1] // 2
+    top = plane[..., 0 : 2 * h : 2, 0 : 2 * w : 2]
+    if np.issubdtype(plane.dtype, np.integer) and plane.dtype.itemsize <= 2:
+        total = top.astype(np.uint32)
+        total += plane[..., 1 : 2 * h : 2, 0 : 2 * w : 2]
+        total += plane[..., 0 : 2 * h : 2, 1 : 2 * w : 2]
+        total += plane[..., 1 : 2 * h : 2, 1 : 2 * w : 2]
+        total += 2
+        total >>= 2
+        return total.astype(plane.dtype)
     block = plane[..., : 2 * h, : 2 * w].reshape(*plane.shape[:-2], h, 2, w, 2)
     if np.issubdtype(plane.dtype, np.integer):
-        total = block.sum(axis=(-3, -1), dtype=np.int64 if plane.dtype.itemsize > 2 else np.uint32)
+        total = block.sum(axis=(-3, -1), dtype=np.int64)
         return ((total + 2) // 4).astype(plane.dtype)
     return block.mean(axis=(-3, -1)).astype(plane.dtype)
 

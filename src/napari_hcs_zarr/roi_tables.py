@@ -5,12 +5,11 @@ They let Fractal tasks and other downstream tools work per original camera field
 
 from __future__ import annotations
 
-import warnings
+import json
+from pathlib import Path
 
-import anndata as ad
 import numpy as np
-import pandas as pd
-import zarr
+import numcodecs
 
 from napari_hcs_zarr.raw_plate import RawPlate, RawWell
 
@@ -26,13 +25,108 @@ _COLUMNS = [
 ]
 
 
-def _table(rows: dict[str, list[float]]) -> ad.AnnData:
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=_COLUMNS).astype(np.float32)
-    return ad.AnnData(
-        X=frame.to_numpy(),
-        obs=pd.DataFrame(index=frame.index.astype(str)),
-        var=pd.DataFrame(index=frame.columns.astype(str)),
+_DICT = {"encoding-type": "dict", "encoding-version": "0.1.0"}
+
+
+class _NodeWriter:
+    """Writes small zarr groups and single-chunk arrays straight to files.
+
+    Tables are tiny, and zarr's general machinery costs ~15 ms per node; a 384-well
+    plate has ~8000 table nodes. The documents written are the ones zarr itself writes
+    for uncompressed arrays (checked against zarr and anndata by the tests).
+    """
+
+    def __init__(self, root: Path, zarr_format: int) -> None:
+        self.root = root
+        self.zarr_format = zarr_format
+
+    def _dump(self, path: Path, document: dict) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document))
+
+    def group(self, path: Path, attributes: dict) -> None:
+        if self.zarr_format == 2:
+            self._dump(path / ".zgroup", {"zarr_format": 2})
+            self._dump(path / ".zattrs", attributes)
+        else:
+            self._dump(path / "zarr.json", {"zarr_format": 3, "node_type": "group", "attributes": attributes})
+
+    def array(self, path: Path, values: np.ndarray, attributes: dict) -> None:
+        strings = values.dtype == object
+        chunk_name = "/".join(["0"] * values.ndim)
+        if strings:
+            payload = numcodecs.VLenUTF8().encode(values)
+        else:
+            payload = np.ascontiguousarray(values.astype(values.dtype.newbyteorder("<"))).tobytes()
+        if self.zarr_format == 2:
+            self._dump(
+                path / ".zarray",
+                {
+                    "zarr_format": 2,
+                    "shape": list(values.shape),
+                    "chunks": list(values.shape),
+                    "dtype": "|O" if strings else values.dtype.newbyteorder("<").str,
+                    "fill_value": "" if strings else 0.0,
+                    "order": "C",
+                    "filters": [{"id": "vlen-utf8"}] if strings else None,
+                    "dimension_separator": "/",
+                    "compressor": None,
+                },
+            )
+            self._dump(path / ".zattrs", attributes)
+            chunk = path / chunk_name
+        else:
+            self._dump(
+                path / "zarr.json",
+                {
+                    "zarr_format": 3,
+                    "node_type": "array",
+                    "shape": list(values.shape),
+                    "data_type": "string" if strings else values.dtype.name,
+                    "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(values.shape)}},
+                    "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+                    "fill_value": "" if strings else 0.0,
+                    "codecs": [{"name": "vlen-utf8", "configuration": {}}]
+                    if strings
+                    else [{"name": "bytes", "configuration": {"endian": "little"}}],
+                    "attributes": attributes,
+                },
+            )
+            chunk = path / "c" / chunk_name
+        chunk.parent.mkdir(parents=True, exist_ok=True)
+        chunk.write_bytes(payload)
+
+
+def write_anndata_table(writer: _NodeWriter, path: Path, rows: dict[str, list[float]]) -> None:
+    """Write a float32 table as an AnnData group (the encoding anndata 0.8+ reads)."""
+    writer.group(
+        path,
+        {
+            "encoding-type": "anndata",
+            "encoding-version": "0.1.0",
+            "type": "roi_table",
+            "fractal_table_version": "1",
+        },
     )
+    values = np.asarray(list(rows.values()), dtype=np.float32).reshape(len(rows), len(_COLUMNS))
+    writer.array(path / "X", values, {"encoding-type": "array", "encoding-version": "0.2.0"})
+    for axis, index in (("obs", list(rows)), ("var", _COLUMNS)):
+        writer.group(
+            path / axis,
+            {
+                "_index": "_index",
+                "column-order": [],
+                "encoding-type": "dataframe",
+                "encoding-version": "0.2.0",
+            },
+        )
+        writer.array(
+            path / axis / "_index",
+            np.array(index, dtype=object),
+            {"encoding-type": "string-array", "encoding-version": "0.2.0"},
+        )
+    for mapping in ("layers", "obsm", "obsp", "uns", "varm", "varp"):
+        writer.group(path / mapping, _DICT)
 
 
 def roi_rows(
@@ -52,13 +146,13 @@ def roi_rows(
     return fields, whole
 
 
-def write_roi_tables(image: zarr.Group, plate: RawPlate, well: RawWell, well_shape: tuple[int, int]) -> None:
-    """Write both tables under ``image/tables``."""
+def write_roi_tables(
+    image_dir: Path, zarr_format: int, plate: RawPlate, well: RawWell, well_shape: tuple[int, int]
+) -> None:
+    """Write both tables under ``image_dir/tables`` (a local image group of the plate)."""
     fields, whole = roi_rows(plate, well, well_shape)
-    tables = image.require_group("tables")
-    for name, rows in (("FOV_ROI_table", fields), ("well_ROI_table", whole)):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # zarr's note on future auto-sharding
-            ad.io.write_elem(tables, name, _table(rows))
-        tables[name].attrs.update({"type": "roi_table", "fractal_table_version": "1"})
-    tables.attrs["tables"] = ["FOV_ROI_table", "well_ROI_table"]
+    writer = _NodeWriter(image_dir, zarr_format)
+    names = ["FOV_ROI_table", "well_ROI_table"]
+    writer.group(image_dir / "tables", {"tables": names})
+    for name, rows in zip(names, (fields, whole), strict=True):
+        write_anndata_table(writer, image_dir / "tables" / name, rows)

@@ -261,16 +261,18 @@ def _create_hierarchy(
     root = zarr.open_group(output, mode="w", zarr_format=fmt.zarr_format)
     prefix = (raw.time_count,) if raw.time_count > 1 else ()
     names = [a["name"] for a in _axes(raw)]
-    for layout in layouts:
+
+    def create_well_arrays(layout: _WellLayout) -> None:
         well = layout.well
         image = root.require_group(f"{well.path}/{IMAGE_PATH}")
         for level in range(levels):
             h, w = level_shape(layout.shape_yx, level)
             h, w = max(h, 1), max(w, 1)
-            chunks = (1,) * len(prefix) + (1, 1, min(raw.field_shape[0], h), min(raw.field_shape[1], w))
+            fh, fw = min(raw.field_shape[0], h), min(raw.field_shape[1], w)
+            chunks = (1,) * len(prefix) + (1, 1, fh, fw)
             shards = None
             if fmt.zarr_format == 3 and options.shard_planes:
-                shards = chunks[:-2] + (-(-h // chunks[-2]) * chunks[-2], -(-w // chunks[-1]) * chunks[-1])
+                shards = chunks[:-2] + (-(-h // fh) * fh, -(-w // fw) * fw)
             fmt.create_array(
                 image,
                 str(level),
@@ -280,6 +282,10 @@ def _create_hierarchy(
                 dtype=raw.dtype,
                 dimension_names=names,
             )
+
+    for row in sorted({layout.well.row for layout in layouts}):
+        root.require_group(row)
+    _for_each(create_well_arrays, layouts)
     journal = output / JOURNAL_DIR
     (journal / "done").mkdir(parents=True, exist_ok=True)
     (journal / "plan.json").write_text(json.dumps(_plan_record(raw, options, levels)))
@@ -390,12 +396,15 @@ def _finish_plate(
     stats = [json.loads(p.read_text()) for p in (output / JOURNAL_DIR / "done").glob("*.json")]
     windows = _channel_windows(raw, stats)
     root = zarr.open_group(output, mode="r+", zarr_format=fmt.zarr_format)
-    for layout in layouts:
+
+    def finish_well(layout: _WellLayout) -> None:
         well = layout.well
         image = root[f"{well.path}/{IMAGE_PATH}"]
+        write_roi_tables(output / well.path / IMAGE_PATH, fmt.zarr_format, raw, well, layout.shape_yx)
         _write_image_metadata(raw, image, fmt, levels, windows)
-        write_roi_tables(image, raw, well, layout.shape_yx)
         fmt.write_ome(root[well.path], well={"images": [{"path": IMAGE_PATH, "acquisition": 0}]})
+
+    _for_each(finish_well, layouts)
     metadata_dir = output / RAW_METADATA_DIR
     metadata_dir.mkdir(exist_ok=True)
     for path in raw.metadata_files:
@@ -422,6 +431,13 @@ def _finish_plate(
         warnings.simplefilter("ignore")  # v3 consolidated metadata and non-zarr folders
         zarr.consolidate_metadata(str(output), zarr_format=fmt.zarr_format)
     shutil.rmtree(output / JOURNAL_DIR)
+
+
+def _for_each(function: Callable[[_WellLayout], None], layouts: list[_WellLayout]) -> None:
+    """Run ``function`` on every well on a few threads (zarr metadata writes are latency-bound)."""
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="hcs-metadata") as pool:
+        for future in [pool.submit(function, layout) for layout in layouts]:
+            future.result()
 
 
 def _disk_usage(path: Path) -> int:

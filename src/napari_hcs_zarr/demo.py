@@ -1,0 +1,50 @@
+"""The built-in demo: a synthetic raw plate, converted, shown in napari."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from napari_hcs_zarr.synthetic import SyntheticPlateSpec, write_synthetic_cellvoyager
+from napari_hcs_zarr.writer import ConversionOptions, convert
+
+DEMO_SPEC = SyntheticPlateSpec(
+    wells=["B02", "B03", "B05", "C02", "C04", "D03", "D05", "E04"],
+    fields_yx=(2, 3),
+    field_shape=(320, 384),
+    channels=2,
+    z_count=3,
+    z_counts={"C04": 5, "E04": 2},
+    gap_px=-6,
+    name="demo-plate",
+)
+
+
+def make_demo_plate(folder: Path) -> Path:
+    """Write the demo's raw folder (once) and convert it; return the plate's path."""
+    raw = folder / "raw" / DEMO_SPEC.name
+    if not (raw / "MeasurementData.mlf").is_file():
+        write_synthetic_cellvoyager(raw, DEMO_SPEC)
+    output = folder / f"{DEMO_SPEC.name}.zarr"
+    summary = convert(raw, output, ConversionOptions(overwrite=True))
+    print(summary.describe())
+    return output
+
+
+def run_demo(folder: Path, screenshot: Path | None = None) -> Path | None:
+    """Convert the demo plate and show it; with ``screenshot``, render to that PNG and return it."""
+    import napari
+
+    plate = make_demo_plate(folder)
+    viewer = napari.Viewer(show=screenshot is None, title="napari-hcs-zarr demo")
+    viewer.open(str(plate), plugin="napari-hcs-zarr")
+    if screenshot is None:
+        napari.run()
+        return None
+    viewer.window.resize(1400, 900)
+    image = viewer.screenshot(canvas_only=False, flash=False)
+    from PIL import Image
+
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(image).save(screenshot)
+    viewer.close()
+    return screenshot
