@@ -7,6 +7,8 @@ TIFFs), each run in its own subprocess, in turn (ours, Fractal, floor, ...), rep
 
 - ``ours``: ``napari_hcs_zarr.writer.convert`` (NGFF 0.4, 5 levels, 2 workers).
 - ``ours-0.5``: the same with NGFF 0.5 (zarr v3, one shard per well plane and level).
+- ``ours-wec``: ``ours`` with zarr's ``array.write_empty_chunks`` set to True from
+  outside the package (a prototype of a one-line change; not what the converter does).
 - ``fractal``: fractal-tasks-core 1.6.0 ``cellvoyager_to_ome_zarr_init`` + one
   ``cellvoyager_to_ome_zarr_compute`` per well, run one after another in one process
   (its local runner with one job slot); 5 levels, coarsening 2. Needs its own venv
@@ -137,7 +139,11 @@ def warm_cache(raw: Path) -> int:
 # --------------------------------------------------------------------------------------
 # Our converter, run in a subprocess of this script
 # --------------------------------------------------------------------------------------
-def run_ours(raw: Path, out: Path, ngff: str) -> None:
+def run_ours(raw: Path, out: Path, ngff: str, write_empty_chunks: bool = False) -> None:
+    if write_empty_chunks:  # a prototype of a one-line change, set from outside the package
+        import zarr
+
+        zarr.config.set({"array.write_empty_chunks": True})
     from napari_hcs_zarr.writer import ConversionOptions, convert
 
     started = time.perf_counter()
@@ -190,6 +196,9 @@ def contender_commands(
     if name == "ours":
         out = out_root / "ours.zarr"
         return [*me, "_ours", str(raw), str(out), "--ngff", "0.4"], out
+    if name == "ours-wec":
+        out = out_root / "ours-wec.zarr"
+        return [*me, "_ours", str(raw), str(out), "--ngff", "0.4", "--write-empty-chunks"], out
     if name == "ours-0.5":
         out = out_root / "ours-05.zarr"
         return [*me, "_ours", str(raw), str(out), "--ngff", "0.5"], out
@@ -253,12 +262,20 @@ def machine_description() -> dict:
     }
 
 
+_GIT = {"capture_output": True, "text": True, "cwd": REPO}
+
+
 def package_versions(fractal_python: Path) -> dict:
     from importlib.metadata import version
 
     versions = {
         p: version(p) for p in ("napari-hcs-zarr", "zarr", "numcodecs", "tifffile", "numpy")
     }
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **_GIT)
+    if head.returncode == 0:
+        dirty = subprocess.run(["git", "status", "--porcelain", "src"], **_GIT).stdout.strip()
+        note = ", src/ modified" if dirty else ""
+        versions["napari-hcs-zarr"] += f" (git {head.stdout.strip()}{note})"
     if fractal_python.exists():
         code = (
             "from importlib.metadata import version as v;"
@@ -273,6 +290,7 @@ def package_versions(fractal_python: Path) -> dict:
 LABELS = {
     "ours": "ours (NGFF 0.4, 2 workers)",
     "ours-0.5": "ours (NGFF 0.5 sharded, 2 workers)",
+    "ours-wec": "ours + zarr write_empty_chunks=True (prototype)",
     "fractal": "Fractal 1.6.0 (wells in sequence)",
     "fractal-2proc": "Fractal 1.6.0 (2 wells at once, 2 processes)",
     "floor": "floor (read + 1 blosc chunk/TIFF, 2 threads)",
@@ -401,6 +419,24 @@ python3 -m venv /work/bench-venvs/fractal
 # --------------------------------------------------------------------------------------
 # Profile: where our converter's time goes
 # --------------------------------------------------------------------------------------
+STAGES = [
+    "parse metadata (MRF/MLF/MES)",
+    "create arrays + journal plan",
+    "read TIFFs (tifffile)",
+    "stitch (paste into well canvas)",
+    "pyramid (downsample_mean2)",
+    "zarr array writes (all levels)",
+    "histogram",
+    "journal marker",
+    "finish plate (OME metadata, ROI tables, consolidate)",
+    "summary: disk usage walk",
+]
+APART = [
+    "blosc-lz4 encode of the same chunks",
+    "plain file writes of those encoded chunks",
+]
+
+
 class _FieldImages(dict):
     """Field images already read, handed to the stitcher by field."""
 
@@ -408,12 +444,14 @@ class _FieldImages(dict):
         return self[fov.index]
 
 
-def stage_breakdown(raw: Path, out: Path, ngff: str = "0.4") -> dict:
-    """Re-run our converter's plane job serially, one stage at a time, and time each stage.
+def stage_breakdown(raw: Path, out: Path, write_empty_chunks: bool | None) -> dict[str, float]:
+    """Our converter's work, done serially on one thread, one stage at a time.
 
     Uses the converter's own building blocks (parser, array creation, field reader,
-    stitcher, downsampler, zarr arrays) in the order ``run_plane_job`` calls them, on one
-    thread, so the stage times add up to the single-threaded work of a conversion.
+    stitcher, downsampler, zarr arrays, metadata) in the order ``iter_convert`` and
+    ``run_plane_job`` call them. Also measured apart, for the zarr writes: encoding the
+    same chunks with blosc alone, and writing those bytes to plain files.
+    ``write_empty_chunks``: None keeps zarr's default (False), else sets it.
     """
     import numcodecs
     import numpy as np
@@ -425,26 +463,31 @@ def stage_breakdown(raw: Path, out: Path, ngff: str = "0.4") -> dict:
     from napari_hcs_zarr.raw_plate import RawField
     from napari_hcs_zarr.stitching import stitch_plane
 
-    t: dict[str, float] = {}
+    t = dict.fromkeys(STAGES + APART, 0.0)
 
     def clock(key: str, start: float) -> float:
         now = time.perf_counter()
-        t[key] = t.get(key, 0.0) + now - start
+        t[key] += now - start
         return now
 
+    config = {} if write_empty_chunks is None else {"write_empty_chunks": write_empty_chunks}
     codec = numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)
-    fmt = format_for(ngff)
-    options = w.ConversionOptions(levels=LEVELS, ngff=ngff, overwrite=True, workers=1)
+    scratch = out.with_name(out.name + ".plain")
+    for folder in (out, scratch):
+        if folder.exists():
+            shutil.rmtree(folder)
+    scratch.mkdir(parents=True)
+    fmt = format_for("0.4")
+    options = w.ConversionOptions(levels=LEVELS, ngff="0.4", overwrite=True, workers=1)
+
     s = time.perf_counter()
     plate = w.prepare_raw_plate(raw, None)
     s = clock("parse metadata (MRF/MLF/MES)", s)
-    if out.exists():
-        shutil.rmtree(out)
     layouts = [w._WellLayout(x, x.image_shape_yx(plate.field_shape)) for x in plate.wells]
     w._create_hierarchy(plate, out, fmt, layouts, LEVELS, options)
-    s = clock("create arrays + journal plan", s)
+    clock("create arrays + journal plan", s)
     jobs = w._jobs(plate, out, fmt, layouts, LEVELS, "profile")
-    codec_bytes = 0
+    arrays: dict[str, zarr.Array] = {}
     for job in jobs:
         s = time.perf_counter()
         images = _FieldImages()
@@ -456,63 +499,81 @@ def stage_breakdown(raw: Path, out: Path, ngff: str = "0.4") -> dict:
         ]
         plane = stitch_plane(fields, job.well_shape, np.dtype(job.dtype), images.get_field)
         s = clock("stitch (paste into well canvas)", s)
+        hist = None
         for level in range(job.levels):
             if level:
                 plane = downsample_mean2(plane)
                 s = clock("pyramid (downsample_mean2)", s)
-            array = zarr.open_array(
-                store=str(out),
-                path=f"{job.image_path}/{level}",
-                mode="r+",
-                zarr_format=job.zarr_format,
-            )
-            s = clock("open zarr array", s)
-            # zarr's write = encode (blosc) + store; time the codec alone on the same chunks
+            key = f"{job.image_path}/{level}"
+            if key not in arrays:  # the converter caches open arrays too (_open_array)
+                arrays[key] = zarr.open_array(
+                    store=str(out), path=key, mode="r+", zarr_format=2, config=config
+                )
+            array = arrays[key]
+            s = time.perf_counter()
+            array[job.index] = plane
+            s = clock("zarr array writes (all levels)", s)
+            # the same chunks, encoded alone, then written as plain files
             ch = array.chunks[-2:]
+            encoded = []
             for y0 in range(0, plane.shape[0], ch[0]):
                 for x0 in range(0, plane.shape[1], ch[1]):
-                    block = np.zeros(ch, dtype=plane.dtype)
                     part = plane[y0 : y0 + ch[0], x0 : x0 + ch[1]]
-                    block[: part.shape[0], : part.shape[1]] = part
-                    codec_bytes += len(codec.encode(block))
-            s = clock("blosc-lz4 encode alone (measured apart)", s)
-            array[job.index] = plane
-            s = clock("zarr write (encode + store, incl. zarr overhead)", s)
+                    if part.shape != ch:
+                        block = np.zeros(ch, dtype=plane.dtype)
+                        block[: part.shape[0], : part.shape[1]] = part
+                        part = block
+                    encoded.append(codec.encode(np.ascontiguousarray(part)))
+            s = clock("blosc-lz4 encode of the same chunks", s)
+            folder = scratch / job.job_id / str(level)
+            folder.mkdir(parents=True)
+            for i, data in enumerate(encoded):
+                (folder / str(i)).write_bytes(data)
+            s = clock("plain file writes of those encoded chunks", s)
             if level == min(2, job.levels - 1):
                 hist = w._histogram(plane)
                 s = clock("histogram", s)
         marker = out / w.JOURNAL_DIR / "done" / f"{job.job_id}.json"
         marker.write_text(json.dumps({"channel": job.channel, "histogram": hist}))
-        s = clock("journal marker", s)
+        clock("journal marker", s)
     s = time.perf_counter()
     w._finish_plate(plate, out, fmt, layouts, LEVELS)
-    clock("finish plate (OME metadata, ROI tables, consolidate)", s)
+    s = clock("finish plate (OME metadata, ROI tables, consolidate)", s)
+    w._disk_usage(out)
+    clock("summary: disk usage walk", s)
+    shutil.rmtree(scratch)
+    shutil.rmtree(out)
     return t
 
 
 def profile_markdown(raw: Path, out_root: Path) -> str:
-    warm_cache(raw)
-    t = stage_breakdown(raw, out_root / "profile.zarr")
-    codec = t.pop("blosc-lz4 encode alone (measured apart)")
-    total = sum(t.values())
+    runs = {}
+    for label, wec in (("zarr default", None), ("write_empty_chunks=True", True)):
+        warm_cache(raw)
+        os.sync()
+        runs[label] = stage_breakdown(raw, out_root / "profile.zarr", wec)
+    labels = list(runs)
+    totals = {label: sum(runs[label][k] for k in STAGES) for label in labels}
     lines = [
-        "## Where our converter's time goes (single thread)",
+        "## Where our converter's time goes (one thread)",
         "",
-        "`bench_convert.py --profile`: the converter's plane job re-run serially on one thread,",
-        "stage by stage, with the converter's own functions (NGFF 0.4). The blosc line is the",
-        "codec alone on the same chunks, measured apart; it is part of the zarr write line.",
+        "`bench_convert.py --profile`: the conversion re-done serially on one thread, stage by",
+        "stage, with the converter's own functions (NGFF 0.4, 5 levels), once with zarr's",
+        "default array config and once with `write_empty_chunks=True`. The last two rows are",
+        "measured apart, on the same chunks, as a reference for the zarr write row.",
         "",
-        "| stage | seconds | share |",
-        "|---|---:|---:|",
+        "| stage | " + " | ".join(f"s ({lab})" for lab in labels) + " | share (default) |",
+        "|---|" + "---:|" * (len(labels) + 1),
     ]
-    for key, value in sorted(t.items(), key=lambda kv: -kv[1]):
-        lines.append(f"| {key} | {value:.2f} | {100 * value / total:.0f}% |")
-    lines.append(f"| total (serial) | {total:.2f} | 100% |")
-    lines.append(
-        f"| (of which blosc-lz4 encode, measured apart) | {codec:.2f} "
-        f"| {100 * codec / total:.0f}% |"
-    )
-    shutil.rmtree(out_root / "profile.zarr", ignore_errors=True)
+    base = labels[0]
+    for key in STAGES:
+        cells = " | ".join(f"{runs[lab][key]:.2f}" for lab in labels)
+        lines.append(f"| {key} | {cells} | {100 * runs[base][key] / totals[base]:.0f}% |")
+    cells = " | ".join(f"{totals[lab]:.2f}" for lab in labels)
+    lines.append(f"| **total (serial)** | {cells} | 100% |")
+    for key in APART:
+        cells = " | ".join(f"{runs[lab][key]:.2f}" for lab in labels)
+        lines.append(f"| _apart: {key}_ | {cells} | |")
     return "\n".join(lines) + "\n"
 
 
@@ -524,8 +585,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("raw", type=Path)
         p.add_argument("out", type=Path)
         p.add_argument("--ngff", default="0.4")
+        p.add_argument("--write-empty-chunks", action="store_true")
         a = p.parse_args(argv[1:])
-        run_ours(a.raw, a.out, a.ngff)
+        run_ours(a.raw, a.out, a.ngff, a.write_empty_chunks)
         return 0
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -533,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--contenders",
         nargs="+",
-        default=["ours", "ours-0.5", "fractal", "fractal-2proc", "floor"],
+        default=["ours", "ours-0.5", "ours-wec", "fractal", "fractal-2proc", "floor"],
         choices=sorted(LABELS),
     )
     parser.add_argument(

@@ -77,7 +77,12 @@ def layer_data(layers: PlateLayers, source: str) -> list[tuple[Any, dict, str]]:
                     "scale": (1.0, 1.0),
                     "units": layers.units[-2:],
                     "features": {"well": names},
-                    "text": {"string": "{well}", "color": "white", "size": 10, "anchor": "upper_left"},
+                    "text": {
+                        "string": "{well}",
+                        "color": "white",
+                        "size": 10,
+                        "anchor": "upper_left",
+                    },
                     "size": 0.0,
                     "face_color": "transparent",
                     "border_width": 0,

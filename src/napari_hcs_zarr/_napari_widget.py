@@ -35,8 +35,7 @@ def plate_map(plate: RawPlate) -> str:
     lines = []
     for r, row in enumerate(plate.row_names):
         marks = "".join(
-            "■" if any((r, c + k) in occupied for k in range(step)) else "·"
-            for c in range(0, columns, step)
+            "■" if any((r, c + k) in occupied for k in range(step)) else "·" for c in range(0, columns, step)
         )
         lines.append(f"{row:>2} {marks}")
     return "\n".join(lines)
@@ -66,8 +65,16 @@ class ConversionWidget(Container):
         self._status = Label(label="Status", value="Choose a raw folder.")
         super().__init__(
             widgets=[
-                self._raw_folder, self._summary, self._map, self._output, self._levels,
-                self._ngff, self._wells, self._overwrite, self._convert, self._cancel,
+                self._raw_folder,
+                self._summary,
+                self._map,
+                self._output,
+                self._levels,
+                self._ngff,
+                self._wells,
+                self._overwrite,
+                self._convert,
+                self._cancel,
                 self._status,
             ]
         )
@@ -139,7 +146,11 @@ class ConversionWidget(Container):
         self._stop.clear()
         self._progress = progress(total=1, desc=f"Converting {self._plate.name}")
         self._worker = create_worker(
-            _conversion_steps, self._plate, output, self.options(), self._stop,
+            _conversion_steps,
+            self._plate,
+            output,
+            self.options(),
+            self._stop,
             _start_thread=False,
         )
         self._worker.yielded.connect(self._on_progress)

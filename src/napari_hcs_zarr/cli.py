@@ -17,35 +17,34 @@ def _parser() -> argparse.ArgumentParser:
         description="Convert raw plate-imager folders into stitched OME-Zarr plates.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    convert = commands.add_parser(
-        "convert", help="convert a raw acquisition folder into an OME-Zarr plate"
-    )
+    convert = commands.add_parser("convert", help="convert a raw acquisition folder into an OME-Zarr plate")
     convert.add_argument("raw_dir", type=Path, help="the instrument's acquisition folder")
     convert.add_argument("output", type=Path, help="the plate to write, e.g. plate.zarr")
     convert.add_argument(
-        "--levels", type=int, default=None,
+        "--levels",
+        type=int,
+        default=None,
         help="pyramid levels (default: until a well's longest side is at most 256 px)",
     )
     convert.add_argument("--ngff", choices=["0.4", "0.5"], default="0.4", help="OME-NGFF version")
     convert.add_argument("--wells", default=None, help="comma-separated wells, e.g. B03,C04")
     convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    convert.add_argument(
-        "--resume", action="store_true", help="finish an interrupted conversion into OUTPUT"
-    )
+    convert.add_argument("--resume", action="store_true", help="finish an interrupted conversion into OUTPUT")
     convert.add_argument("--workers", type=int, default=None, help="planes at once (default: cores)")
     convert.add_argument(
         "--scheduler", default=None, help="address of a dask.distributed scheduler to run on"
     )
     convert.add_argument(
-        "--no-shards", action="store_true",
+        "--no-shards",
+        action="store_true",
         help="NGFF 0.5: plain chunks instead of one shard per well plane",
     )
-    demo = commands.add_parser(
-        "demo", help="write a synthetic raw plate, convert it and show it in napari"
-    )
+    demo = commands.add_parser("demo", help="write a synthetic raw plate, convert it and show it in napari")
     demo.add_argument("folder", type=Path, nargs="?", default=Path("demo-output"))
     demo.add_argument(
-        "--screenshot", type=Path, default=None,
+        "--screenshot",
+        type=Path,
+        default=None,
         help="render the viewer to this PNG instead of opening a window",
     )
     return parser
@@ -56,8 +55,13 @@ def run_convert(args: argparse.Namespace) -> int:
 
     wells = [w for w in (args.wells or "").split(",") if w.strip()] or None
     options = ConversionOptions(
-        levels=args.levels, ngff=args.ngff, wells=wells, overwrite=args.overwrite,
-        resume=args.resume, workers=args.workers, scheduler=args.scheduler,
+        levels=args.levels,
+        ngff=args.ngff,
+        wells=wells,
+        overwrite=args.overwrite,
+        resume=args.resume,
+        workers=args.workers,
+        scheduler=args.scheduler,
         shard_planes=not args.no_shards,
     )
     plate = prepare_raw_plate(args.raw_dir, wells)
@@ -79,8 +83,7 @@ def run_convert(args: argparse.Namespace) -> int:
         events.close()
         bar.close()
         print(
-            f"interrupted: {args.output} is incomplete; run the same command with --resume "
-            "to finish it",
+            f"interrupted: {args.output} is incomplete; run the same command with --resume to finish it",
             file=sys.stderr,
         )
         return 130

@@ -82,9 +82,7 @@ def channel_display(model: PlateModel, index: int) -> ChannelDisplay:
 def plate_layers(model: PlateModel) -> PlateLayers:
     """The layers of a plate: one multiscale image per channel, labels, well names."""
     scale = model.scale()
-    channels = [
-        (model.image_levels(c), channel_display(model, c)) for c in range(model.channel_count)
-    ]
+    channels = [(model.image_levels(c), channel_display(model, c)) for c in range(model.channel_count)]
     labels = [(name, levels) for name in model.label_names if (levels := model.label_levels(name))]
     sy, sx = scale[-2], scale[-1]
     well_names = [(name, y * sy, x * sx) for name, y, x in model.well_labels()]

@@ -123,7 +123,11 @@ class PlateModel:
             kept = []
             for image in well.images:
                 if image.axis_names[-2:] != ["y", "x"] or set(image.axis_names) - {
-                    "t", "c", "z", "y", "x"
+                    "t",
+                    "c",
+                    "z",
+                    "y",
+                    "x",
                 }:
                     self.problems.append(
                         f"well {well.name}: axes {image.axis_names} are not t,c,z,y,x; not shown"
@@ -179,7 +183,10 @@ class PlateModel:
     def _layout(self) -> None:
         """Slot sizes, well pitch, and the number of levels the plate needs."""
         fields = max(len(w.images) for w in self.info.wells) if self.info.wells else 1
-        self.field_grid = (math.ceil(fields / math.ceil(math.sqrt(fields))), math.ceil(math.sqrt(fields)))
+        self.field_grid = (
+            math.ceil(fields / math.ceil(math.sqrt(fields))),
+            math.ceil(math.sqrt(fields)),
+        )
         heights = [i.datasets[0].shape[-2] for w in self.info.wells for i in w.images]
         widths = [i.datasets[0].shape[-1] for w in self.info.wells for i in w.images]
         self.field_slot = (max(heights, default=1), max(widths, default=1))
@@ -230,8 +237,17 @@ class PlateModel:
                 width = min(-(-dataset.shape[-1] // stride), slot_w)
                 single = dataset.chunks[-2] >= dataset.shape[-2] and dataset.chunks[-1] >= dataset.shape[-1]
                 tiles.append(
-                    _Tile(dataset.path, tuple(image.axis_names), dataset.shape, stride, y0, x0,
-                          height, width, single)
+                    _Tile(
+                        dataset.path,
+                        tuple(image.axis_names),
+                        dataset.shape,
+                        stride,
+                        y0,
+                        x0,
+                        height,
+                        width,
+                        single,
+                    )
                 )
         return tiles
 
@@ -252,8 +268,14 @@ class PlateModel:
         images = [w.images for w in self.info.wells]
         lead = self._lead_sizes([i for w in images for i in w])
         return [
-            PlateArray(self, self._tiles(images, level), lead, self.level_shape_yx(level),
-                       self.dtype, channel)
+            PlateArray(
+                self,
+                self._tiles(images, level),
+                lead,
+                self.level_shape_yx(level),
+                self.dtype,
+                channel,
+            )
             for level in range(len(self.factors))
         ]
 
@@ -287,7 +309,14 @@ class PlateModel:
                 )
             )
         return [
-            PlateArray(self, self._tiles(images, level), lead_sizes, self.level_shape_yx(level), dtype, None)
+            PlateArray(
+                self,
+                self._tiles(images, level),
+                lead_sizes,
+                self.level_shape_yx(level),
+                dtype,
+                None,
+            )
             for level in range(len(self.factors))
         ]
 
@@ -383,15 +412,22 @@ class PlateArray:
             ys_s = ys if isinstance(ys, slice) else slice(ys, ys + 1, 1)
             xs_s = xs if isinstance(xs, slice) else slice(xs, xs + 1, 1)
             block = self[(*lead, ys_s, xs_s)]
-            return block[(..., 0 if not isinstance(ys, slice) else slice(None),
-                          0 if not isinstance(xs, slice) else slice(None))]
+            return block[
+                (
+                    ...,
+                    0 if not isinstance(ys, slice) else slice(None),
+                    0 if not isinstance(xs, slice) else slice(None),
+                )
+            ]
         if ys.step != 1 or xs.step != 1:
             block = self[(*lead, slice(ys.start, ys.stop), slice(xs.start, xs.stop))]
             return block[..., :: ys.step, :: xs.step]
-        lead_shape = [len(range(*s.indices(n))) for s, n in zip(lead, self.shape, strict=False)
-                      if isinstance(s, slice)]
-        out = np.zeros((*lead_shape, max(ys.stop - ys.start, 0), max(xs.stop - xs.start, 0)),
-                       dtype=self.dtype)
+        lead_shape = [
+            len(range(*s.indices(n))) for s, n in zip(lead, self.shape, strict=False) if isinstance(s, slice)
+        ]
+        out = np.zeros(
+            (*lead_shape, max(ys.stop - ys.start, 0), max(xs.stop - xs.start, 0)), dtype=self.dtype
+        )
         if out.size == 0:
             return out
         hits = np.flatnonzero(
@@ -434,9 +470,13 @@ class PlateArray:
                     stored_sel.append(slice(start, stop))
                     target.append(slice(0, stop - start))
             elif axis == "y":
-                stored_sel.append(slice((y_a - tile.y0) * tile.stride, (y_b - tile.y0) * tile.stride, tile.stride))
+                stored_sel.append(
+                    slice((y_a - tile.y0) * tile.stride, (y_b - tile.y0) * tile.stride, tile.stride)
+                )
             elif axis == "x":
-                stored_sel.append(slice((x_a - tile.x0) * tile.stride, (x_b - tile.x0) * tile.stride, tile.stride))
+                stored_sel.append(
+                    slice((x_a - tile.x0) * tile.stride, (x_b - tile.x0) * tile.stride, tile.stride)
+                )
         target += [slice(y_a - ys.start, y_b - ys.start), slice(x_a - xs.start, x_b - xs.start)]
         block = self._read_stored(tile, tuple(stored_sel))
         return tuple(target), block

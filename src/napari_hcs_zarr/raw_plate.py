@@ -172,10 +172,7 @@ class RawPlate:
         missing = [n for n in names if n not in by_name]
         if missing:
             raise KeyError(
-                f"wells not in the acquisition: {', '.join(missing)} "
-                f"(imaged: {', '.join(by_name)})"
+                f"wells not in the acquisition: {', '.join(missing)} (imaged: {', '.join(by_name)})"
             )
         keep = set(names)
-        return RawPlate(
-            **{**self.__dict__, "wells": [w for w in self.wells if w.name in keep]}
-        )
+        return RawPlate(**{**self.__dict__, "wells": [w for w in self.wells if w.name in keep]})

@@ -40,8 +40,7 @@ def read_raw_plate(path: str | Path) -> RawPlate:
             return parse(path)
     raise RawPlateError(
         path,
-        "no vendor metadata found (looked for a Yokogawa MeasurementDetail.mrf + "
-        "MeasurementData.mlf)",
+        "no vendor metadata found (looked for a Yokogawa MeasurementDetail.mrf + MeasurementData.mlf)",
     )
 
 
@@ -52,8 +51,7 @@ def describe_raw_plate(plate: RawPlate) -> str:
     z_um, y_um, x_um = plate.pixel_size_um
     channels = ", ".join(f"{c.label} ({c.id})" for c in plate.channels)
     lines = [
-        f"{plate.instrument} plate {plate.name!r} "
-        f"({len(plate.row_names)}x{len(plate.column_names)} format)",
+        f"{plate.instrument} plate {plate.name!r} ({len(plate.row_names)}x{len(plate.column_names)} format)",
         f"  wells: {len(plate.wells)} ({', '.join(w.name for w in plate.wells[:12])}"
         + (", ..." if len(plate.wells) > 12 else "")
         + ")",

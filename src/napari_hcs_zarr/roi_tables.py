@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import numcodecs
+import numpy as np
 
 from napari_hcs_zarr.raw_plate import RawPlate, RawWell
 
@@ -49,7 +49,10 @@ class _NodeWriter:
             self._dump(path / ".zgroup", {"zarr_format": 2})
             self._dump(path / ".zattrs", attributes)
         else:
-            self._dump(path / "zarr.json", {"zarr_format": 3, "node_type": "group", "attributes": attributes})
+            self._dump(
+                path / "zarr.json",
+                {"zarr_format": 3, "node_type": "group", "attributes": attributes},
+            )
 
     def array(self, path: Path, values: np.ndarray, attributes: dict) -> None:
         strings = values.dtype == object
@@ -83,7 +86,10 @@ class _NodeWriter:
                     "node_type": "array",
                     "shape": list(values.shape),
                     "data_type": "string" if strings else values.dtype.name,
-                    "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(values.shape)}},
+                    "chunk_grid": {
+                        "name": "regular",
+                        "configuration": {"chunk_shape": list(values.shape)},
+                    },
                     "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
                     "fill_value": "" if strings else 0.0,
                     "codecs": [{"name": "vlen-utf8", "configuration": {}}]
@@ -138,7 +144,14 @@ def roi_rows(
     depth = well.z_count * z_um
     fields = {
         f"FOV_{f.index}": [
-            f.x_px * x_um, f.y_px * y_um, 0.0, fw * x_um, fh * y_um, depth, f.x_um, f.y_um,
+            f.x_px * x_um,
+            f.y_px * y_um,
+            0.0,
+            fw * x_um,
+            fh * y_um,
+            depth,
+            f.x_um,
+            f.y_um,
         ]
         for f in well.fields
     }

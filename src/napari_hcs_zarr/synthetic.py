@@ -60,9 +60,7 @@ class SyntheticPlateSpec:
     error_records: int = 0
 
 
-def expected_pixels(
-    well: str, t: int, c: int, z: int, y: np.ndarray, x: np.ndarray
-) -> np.ndarray:
+def expected_pixels(well: str, t: int, c: int, z: int, y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The value every synthetic image has at global well pixel (``y``, ``x``).
 
     Bright round "cells" on a textured background, offset per well, time point, channel
@@ -134,8 +132,7 @@ def write_synthetic_cellvoyager(folder: str | Path, spec: SyntheticPlateSpec | N
     ns = 'xmlns:bts="http://www.yokogawa.co.jp/BTS/BTSSchema/1.0"'
     (folder / "MeasurementData.mlf").write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<bts:MeasurementData bts:Version="1.0" {ns}>\n' + "\n".join(records)
-        + "\n</bts:MeasurementData>\n",
+        f'<bts:MeasurementData bts:Version="1.0" {ns}>\n' + "\n".join(records) + "\n</bts:MeasurementData>\n",
         encoding="utf-8",
     )
     channel_xml = "\n".join(

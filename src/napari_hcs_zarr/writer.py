@@ -152,6 +152,8 @@ def read_field_image(path: Path, field_shape: tuple[int, int]) -> np.ndarray:
     except Exception as error:  # decoders raise many kinds; name the file
         raise RawPlateError(path, f"unreadable image ({error})") from None
     image = np.squeeze(image)
+    if image.ndim != 2 or image.size == 0:
+        raise RawPlateError(path, f"unreadable image (no 2-D pixel data, shape {image.shape})")
     if image.shape != tuple(field_shape):
         raise RawPlateError(
             path,
@@ -255,7 +257,11 @@ def _plan_record(raw: RawPlate, options: ConversionOptions, levels: int) -> dict
 
 
 def _create_hierarchy(
-    raw: RawPlate, output: Path, fmt: NgffFormat, layouts: list[_WellLayout], levels: int,
+    raw: RawPlate,
+    output: Path,
+    fmt: NgffFormat,
+    layouts: list[_WellLayout],
+    levels: int,
     options: ConversionOptions,
 ) -> None:
     root = zarr.open_group(output, mode="w", zarr_format=fmt.zarr_format)
@@ -292,7 +298,12 @@ def _create_hierarchy(
 
 
 def _jobs(
-    raw: RawPlate, output: Path, fmt: NgffFormat, layouts: list[_WellLayout], levels: int, session: str
+    raw: RawPlate,
+    output: Path,
+    fmt: NgffFormat,
+    layouts: list[_WellLayout],
+    levels: int,
+    session: str,
 ) -> list[PlaneJob]:
     jobs = []
     for layout in layouts:
@@ -560,7 +571,11 @@ def _make_executor(options: ConversionOptions) -> tuple[Executor, bool, int]:
         workers = max(1, sum(client.nthreads().values()))
         return _DistributedExecutor(client), True, 2 * workers
     workers = options.workers or os.cpu_count() or 1
-    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hcs-convert"), True, 2 * workers
+    return (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hcs-convert"),
+        True,
+        2 * workers,
+    )
 
 
 class _DistributedExecutor(Executor):
@@ -604,4 +619,6 @@ def convert(
             progress(event)
         if should_stop is not None and should_stop():
             events.close()
-            raise ConversionCancelled(f"conversion into {output} cancelled; run again with resume to finish it")
+            raise ConversionCancelled(
+                f"conversion into {output} cancelled; run again with resume to finish it"
+            )

@@ -113,9 +113,7 @@ def _mes_channels(folder: Path, mes_name: str | None) -> dict[int, ET.Element]:
     for mes in candidates:
         if mes.is_file():
             root = _parse_xml_root(mes)
-            return {
-                int(ch.get(BTS + "Ch", "0")): ch for ch in root.iter(BTS + "Channel")
-            }
+            return {int(ch.get(BTS + "Ch", "0")): ch for ch in root.iter(BTS + "Channel")}
     return {}
 
 
@@ -153,9 +151,7 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
         raise RawPlateError(mrf, f"root element is <{detail.tag}>, not bts:MeasurementDetail")
     row_count = int(_number(_attr(detail, "RowCount", mrf), mrf, "RowCount"))
     column_count = int(_number(_attr(detail, "ColumnCount", mrf), mrf, "ColumnCount"))
-    mrf_channels = {
-        int(ch.get(BTS + "Ch", "0")): ch for ch in detail.iter(BTS + "MeasurementChannel")
-    }
+    mrf_channels = {int(ch.get(BTS + "Ch", "0")): ch for ch in detail.iter(BTS + "MeasurementChannel")}
 
     records, skipped = _read_image_records(mlf)
     if not records:
@@ -175,9 +171,7 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
         int(_number(_attr(first, "HorizontalPixels", mrf), mrf, "HorizontalPixels")),
     )
     pixel_y = _number(_attr(first, "VerticalPixelDimension", mrf), mrf, "VerticalPixelDimension")
-    pixel_x = _number(
-        _attr(first, "HorizontalPixelDimension", mrf), mrf, "HorizontalPixelDimension"
-    )
+    pixel_x = _number(_attr(first, "HorizontalPixelDimension", mrf), mrf, "HorizontalPixelDimension")
     for _, ch in channel_keys:
         element = mrf_channels[ch]
         shape = (
@@ -186,8 +180,9 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
         )
         if shape != field_shape:
             raise RawPlateError(
-                mrf, f"channel {ch} images are {shape[1]}x{shape[0]} px, channel "
-                f"{channel_keys[0][1]} {field_shape[1]}x{field_shape[0]}: cannot stitch them together"
+                mrf,
+                f"channel {ch} images are {shape[1]}x{shape[0]} px, channel "
+                f"{channel_keys[0][1]} {field_shape[1]}x{field_shape[0]}: cannot stitch them together",
             )
 
     mes = _mes_channels(folder, detail.get(BTS + "MeasurementSettingFileName"))
@@ -203,14 +198,13 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
 
     row_names = plate_row_names(row_count)
     column_names = plate_column_names(column_count)
-    by_well: dict[tuple[int, int], dict[int, list[_ImageRecord]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    by_well: dict[tuple[int, int], dict[int, list[_ImageRecord]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
         if not (1 <= r.row <= row_count and 1 <= r.column <= column_count):
             raise RawPlateError(
-                mlf, f"record {r.file_name!r} is in row {r.row}, column {r.column}, outside the "
-                f"{row_count}x{column_count} plate of {mrf.name}"
+                mlf,
+                f"record {r.file_name!r} is in row {r.row}, column {r.column}, outside the "
+                f"{row_count}x{column_count} plate of {mrf.name}",
             )
         by_well[(r.row, r.column)][r.field_index].append(r)
 
@@ -219,9 +213,7 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
     for (row, column), fields_records in sorted(by_well.items()):
         z_of = {z: i for i, z in enumerate(sorted(z_positions[(row, column)]))}
         # Stage positions: Y points up on the stage, down in the image.
-        positions = {
-            index: (recs[0].x_um, recs[0].y_um) for index, recs in fields_records.items()
-        }
+        positions = {index: (recs[0].x_um, recs[0].y_um) for index, recs in fields_records.items()}
         min_x = min(x for x, _ in positions.values())
         max_y = max(y for _, y in positions.values())
         fields = []
@@ -283,9 +275,7 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
     )
 
 
-def _channels(
-    channel_keys: list[tuple[int, int]], mes: dict[int, ET.Element]
-) -> list[RawChannel]:
+def _channels(channel_keys: list[tuple[int, int]], mes: dict[int, ET.Element]) -> list[RawChannel]:
     channels = []
     for action, ch in channel_keys:
         channel_id = f"A{action:02d}_C{ch:02d}"
@@ -307,9 +297,7 @@ def _channels(
         channels.append(RawChannel(channel_id, label, color, wavelength))
     labels = [c.label for c in channels]
     return [
-        RawChannel(c.id, f"{c.label} {c.id}", c.color, c.wavelength_nm)
-        if labels.count(c.label) > 1
-        else c
+        RawChannel(c.id, f"{c.label} {c.id}", c.color, c.wavelength_nm) if labels.count(c.label) > 1 else c
         for c in channels
     ]
 
@@ -320,9 +308,7 @@ def _z_spacing(mlf: Path) -> float:
     for _, element in ET.iterparse(mlf, events=("end",)):
         if element.tag == BTS + "MeasurementRecord" and element.get(BTS + "Type") == "IMG":
             key = tuple(element.get(BTS + k) for k in ("Row", "Column", "FieldIndex", "Ch"))
-            by_stack[key][int(element.get(BTS + "ZIndex", "1"))] = float(
-                element.get(BTS + "Z", "0")
-            )
+            by_stack[key][int(element.get(BTS + "ZIndex", "1"))] = float(element.get(BTS + "Z", "0"))
             if len(by_stack[key]) >= 2:
                 zs = [by_stack[key][i] for i in sorted(by_stack[key])]
                 step = abs(zs[1] - zs[0])

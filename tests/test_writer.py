@@ -1,0 +1,289 @@
+"""The converter: exact stitching and pyramid, metadata validated by peers, errors, resume."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import zarr
+
+from conftest import SMALL_SPEC, tree_digest
+from napari_hcs_zarr.errors import ConversionCancelled, OutputError, RawPlateError
+from napari_hcs_zarr.raw_sources import read_raw_plate
+from napari_hcs_zarr.synthetic import SyntheticPlateSpec, expected_pixels
+from napari_hcs_zarr.writer import JOURNAL_DIR, ConversionOptions, convert, iter_convert
+
+
+def reference_downsample(plane: np.ndarray) -> np.ndarray:
+    """2x2 mean rounded half up, computed in float: an independent oracle."""
+    h, w = plane.shape[0] // 2, plane.shape[1] // 2
+    blocks = plane[: 2 * h, : 2 * w].astype(np.float64).reshape(h, 2, w, 2).mean(axis=(1, 3))
+    return np.floor(blocks + 0.5).astype(plane.dtype)
+
+
+def expected_well(plate, well, t, c, z) -> np.ndarray:
+    """The stitched plane as it must be: expected pixels where a field covers, 0 elsewhere."""
+    h, w = well.image_shape_yx(plate.field_shape)
+    fh, fw = plate.field_shape
+    covered = np.zeros((h, w), bool)
+    for f in well.fields:
+        covered[f.y_px : f.y_px + fh, f.x_px : f.x_px + fw] = True
+    y, x = np.mgrid[0:h, 0:w]
+    return np.where(covered, expected_pixels(well.name, t, c, z, y, x), 0).astype(np.uint16)
+
+
+def open_root(path):
+    return zarr.open_group(path, mode="r")
+
+
+def test_stitched_levels_are_exact(small_raw, small_plate):
+    plate = read_raw_plate(small_raw)
+    root = open_root(small_plate)
+    for well in plate.wells:
+        image = root[f"{well.path}/0"]
+        for t in range(plate.time_count):
+            for c in range(len(plate.channels)):
+                for z in range(well.z_count):
+                    expected = expected_well(plate, well, t, c, z)
+                    for level in range(3):
+                        stored = image[str(level)][t, c, z]
+                        np.testing.assert_array_equal(stored, expected, err_msg=f"{well.name} L{level}")
+                        expected = reference_downsample(expected)
+
+
+def test_layout_chunks_and_shapes(small_raw, small_plate):
+    plate = read_raw_plate(small_raw)
+    root = open_root(small_plate)
+    b04 = root["B/04/0"]
+    fh, fw = SMALL_SPEC.field_shape
+    # 2x3 fields of 96x128 overlapping by 5 px: 96+91 x 128+2*123.
+    assert b04["0"].shape == (2, 2, 3, 187, 374)
+    assert b04["0"].chunks == (1, 1, 1, fh, fw)
+    assert b04["1"].shape == (2, 2, 3, 93, 187)
+    assert b04["2"].shape == (2, 2, 3, 46, 93)
+    assert b04["2"].chunks == (1, 1, 1, 46, 93)  # a whole well plane in one chunk
+    assert root["B/02/0/0"].shape[2] == 2  # Z differs per well
+    assert [w.z_count for w in plate.wells] == [2, 3, 2]
+
+
+def test_metadata_validates_with_ome_zarr_models(small_plate):
+    from ome_zarr_models import v04, v05
+
+    version = "0.5" if (small_plate / "zarr.json").exists() else "0.4"
+    if version == "0.4":
+        hcs = v04.HCS.from_zarr(zarr.open_group(small_plate, mode="r", zarr_format=2))
+    else:
+        hcs = v05.HCS.from_zarr(zarr.open_group(small_plate, mode="r", zarr_format=3))
+    attrs = hcs.attributes if version == "0.4" else hcs.attributes.ome
+    plate = attrs.plate
+    assert [r.name for r in plate.rows] == list("ABCDEFGH")
+    assert len(plate.columns) == 12
+    for well in plate.wells:
+        row, column = well.path.split("/")
+        assert plate.rows[well.rowIndex].name == row
+        assert plate.columns[well.columnIndex].name == column
+    assert sorted(w.path for w in plate.wells) == ["B/02", "B/04", "D/03"]
+
+
+def test_metadata_content(small_plate):
+    root = open_root(small_plate)
+    attrs = root["B/02/0"].attrs.asdict()
+    ome = attrs.get("ome", attrs)
+    multiscales = ome["multiscales"][0]
+    assert [a["name"] for a in multiscales["axes"]] == ["t", "c", "z", "y", "x"]
+    assert multiscales["axes"][-1]["unit"] == "micrometer"
+    scales = [d["coordinateTransformations"][0]["scale"] for d in multiscales["datasets"]]
+    assert scales == [[1.0, 1.0, 2.0, 0.65 * 2**k, 0.65 * 2**k] for k in range(3)]
+    channels = ome["omero"]["channels"]
+    assert [(c["label"], c["color"], c["wavelength_id"]) for c in channels] == [
+        ("405", "002FFF", "A01_C01"),
+        ("488", "00FFA1", "A02_C02"),
+    ]
+    for channel in channels:
+        window = channel["window"]
+        assert 0 <= window["start"] < window["end"] <= 65535
+        assert window["end"] > 2500  # the bright cells are inside the window
+    root_attrs = root.attrs.asdict()
+    plate = root_attrs.get("ome", root_attrs)["plate"]
+    assert plate["field_count"] == 1 and plate["name"] == "small"
+    assert plate["acquisitions"] == [{"id": 0, "name": "small", "maximumfieldcount": 1}]
+    assert (small_plate / "raw_metadata" / "MeasurementData.mlf").is_file()
+    assert not (small_plate / JOURNAL_DIR).exists()
+    consolidated = small_plate / (".zmetadata" if (small_plate / ".zgroup").exists() else "zarr.json")
+    assert "B/04/0/2" in consolidated.read_text()
+
+
+def test_roi_tables_read_with_anndata(small_plate):
+    import anndata as ad
+
+    table = ad.read_zarr(small_plate / "B" / "04" / "0" / "tables" / "FOV_ROI_table")
+    frame = table.to_df()
+    assert list(frame.index) == [f"FOV_{i}" for i in range(1, 7)]
+    assert frame.dtypes.unique().tolist() == [np.float32]
+    np.testing.assert_allclose(frame["x_micrometer"], np.array([0, 123, 246] * 2) * 0.65, rtol=1e-6)
+    np.testing.assert_allclose(frame["y_micrometer"], np.array([0] * 3 + [91] * 3) * 0.65, rtol=1e-6)
+    np.testing.assert_allclose(frame["len_z_micrometer"], 3 * 2.0)
+    well = ad.read_zarr(small_plate / "B" / "04" / "0" / "tables" / "well_ROI_table").to_df()
+    np.testing.assert_allclose(well.loc["well_1", "len_x_micrometer"], 374 * 0.65, rtol=1e-6)
+    attrs = zarr.open_group(small_plate / "B" / "04" / "0" / "tables" / "FOV_ROI_table").attrs
+    assert attrs["type"] == "roi_table" and attrs["fractal_table_version"] == "1"
+
+
+def test_ome_zarr_py_reads_wells_and_a_uniform_plate(small_raw, small_plate, tmp_path):
+    from ome_zarr.io import parse_url
+    from ome_zarr.reader import Reader
+
+    # Every well image, as a multiscale image.
+    for well in ("B/02", "B/04", "D/03"):
+        node = next(iter(Reader(parse_url(str(small_plate / well / "0")))()))
+        stored = zarr.open_array(small_plate / well / "0" / "2")
+        np.testing.assert_array_equal(np.asarray(node.data[2]), stored[...])
+    # ome-zarr-py's plate reader needs equal Z in all wells (it fails on B04's 3 planes,
+    # which is why this project has its own reader): a plate of two 2-plane wells.
+    version = "0.5" if (small_plate / "zarr.json").exists() else "0.4"
+    uniform = tmp_path / "uniform.zarr"
+    convert(small_raw, uniform, ConversionOptions(levels=3, wells=["B02", "D03"], ngff=version))
+    nodes = list(Reader(parse_url(str(uniform)))())
+    plate_data = nodes[0].data
+    assert plate_data[0].ndim == 5 and plate_data[0].shape[2] == 2
+
+
+def test_raw_folder_is_never_modified(make_raw, tmp_path):
+    folder = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(32, 32)))
+    before = tree_digest(folder)
+    convert(folder, tmp_path / "out.zarr")
+    assert tree_digest(folder) == before
+
+
+def test_missing_image_becomes_zeros_with_warning(make_raw, tmp_path):
+    spec = SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(16, 16), channels=1, z_count=1)
+    folder = make_raw(spec)
+    (sorted(folder.glob("*F002*.tif"))[0]).unlink()
+    summary = convert(folder, tmp_path / "out.zarr", ConversionOptions(levels=1))
+    assert any("missing on disk" in w for w in summary.warnings)
+    plane = zarr.open_array(tmp_path / "out.zarr" / "B" / "02" / "0" / "0")[0, 0]
+    assert (plane[:, 16:] == 0).all()
+    y, x = np.mgrid[0:16, 0:16]
+    np.testing.assert_array_equal(plane[:, :16], expected_pixels("B02", 0, 0, 0, y, x))
+
+
+def test_corrupt_image_fails_naming_the_file(make_raw, tmp_path):
+    spec = SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(16, 16), channels=1, z_count=1)
+    folder = make_raw(spec)
+    victim = sorted(folder.glob("*F002*.tif"))[0]
+    victim.write_bytes(b"II*\x00garbage")
+    with pytest.raises(RawPlateError, match="unreadable image") as error:
+        convert(folder, tmp_path / "out.zarr")
+    assert victim.name in str(error.value)
+    # Nothing half-written looks complete: no plate metadata.
+    attrs = json.loads((tmp_path / "out.zarr" / ".zattrs").read_text() or "{}")
+    assert "plate" not in attrs
+
+
+def test_output_checks(small_raw, tmp_path):
+    with pytest.raises(OutputError, match="inside the raw folder"):
+        convert(small_raw, small_raw / "out.zarr")
+    out = tmp_path / "out.zarr"
+    convert(small_raw, out, ConversionOptions(levels=1, wells=["B02"]))
+    with pytest.raises(OutputError, match="already exists"):
+        convert(small_raw, out, ConversionOptions(levels=1))
+    convert(small_raw, out, ConversionOptions(levels=1, overwrite=True, wells=["D03"]))
+    assert sorted(p.name for p in (out / "D").iterdir() if p.is_dir()) == ["03"]
+    assert not (out / "B").exists()
+    stranger = tmp_path / "documents"
+    stranger.mkdir()
+    (stranger / "thesis.txt").write_text("keep me")
+    with pytest.raises(OutputError, match="not a zarr plate"):
+        convert(small_raw, stranger, ConversionOptions(overwrite=True))
+    assert (stranger / "thesis.txt").exists()
+
+
+def test_cancel_then_resume_equals_uninterrupted(small_raw, tmp_path):
+    reference = tmp_path / "reference.zarr"
+    convert(small_raw, reference, ConversionOptions(levels=3))
+    out = tmp_path / "interrupted.zarr"
+    events = iter_convert(small_raw, out, ConversionOptions(levels=3, workers=1))
+    for event in events:
+        if event.done >= 5:
+            break
+    events.close()
+    assert (out / JOURNAL_DIR).is_dir()
+    assert "plate" not in json.loads((out / ".zattrs").read_text())
+    with pytest.raises(OutputError, match="already exists"):
+        convert(small_raw, out, ConversionOptions(levels=3))
+    summary = convert(small_raw, out, ConversionOptions(levels=3, resume=True))
+    assert summary.planes_resumed >= 5
+    assert_same_plate(reference, out)
+
+
+def test_should_stop_cancels(small_raw, tmp_path):
+    with pytest.raises(ConversionCancelled):
+        convert(small_raw, tmp_path / "x.zarr", ConversionOptions(levels=2), should_stop=lambda: True)
+
+
+def assert_same_plate(a, b):
+    ra, rb = open_root(a), open_root(b)
+    arrays_a = sorted(path for path, _ in ra.members(max_depth=None) if isinstance(_, zarr.Array))
+    arrays_b = sorted(path for path, _ in rb.members(max_depth=None) if isinstance(_, zarr.Array))
+    assert arrays_a == arrays_b
+    for path in arrays_a:
+        np.testing.assert_array_equal(ra[path][...], rb[path][...], err_msg=path)
+    assert ra.attrs.asdict() == rb.attrs.asdict()
+
+
+def test_sigkill_then_resume_equals_uninterrupted(make_raw, tmp_path):
+    spec = SyntheticPlateSpec(
+        wells=["B02", "B03", "C02"], fields_yx=(2, 2), field_shape=(128, 128), z_count=6, gap_px=-3
+    )
+    raw = make_raw(spec)
+    reference = tmp_path / "reference.zarr"
+    convert(raw, reference, ConversionOptions(levels=3))
+    out = tmp_path / "killed.zarr"
+    script = (
+        "import sys\n"
+        "from napari_hcs_zarr.writer import ConversionOptions, iter_convert\n"
+        f"for event in iter_convert({str(raw)!r}, {str(out)!r}, ConversionOptions(levels=3, workers=1)):\n"
+        "    print(event.done, flush=True)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if int(line) >= 10:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert (out / JOURNAL_DIR).is_dir()
+    convert(raw, out, ConversionOptions(levels=3, resume=True))
+    assert_same_plate(reference, out)
+
+
+def test_resume_refuses_other_settings(small_raw, tmp_path):
+    out = tmp_path / "x.zarr"
+    events = iter_convert(small_raw, out, ConversionOptions(levels=3, workers=1))
+    next(events), next(events), next(events)
+    events.close()
+    with pytest.raises(OutputError, match="levels"):
+        convert(small_raw, out, ConversionOptions(levels=2, resume=True))
+
+
+def test_real_cv8000_converts(cv8000_folder, tmp_path):
+    from ome_zarr_models import v04
+
+    out = tmp_path / "cv8000.zarr"
+    summary = convert(cv8000_folder, out, ConversionOptions(levels=3))
+    assert summary.wells == 3 and summary.planes_written == 3 * 2 * 4
+    v04.HCS.from_zarr(zarr.open_group(out, mode="r", zarr_format=2))
+    level0 = zarr.open_array(out / "D" / "08" / "0" / "0")
+    assert level0.shape == (2, 4, 4000, 4000)
+    assert level0.chunks == (1, 1, 2000, 2000)
+    ome = zarr.open_group(out / "D" / "08" / "0").attrs.asdict()
+    assert ome["multiscales"][0]["datasets"][0]["coordinateTransformations"][0]["scale"] == [
+        1.0,
+        3.0,
+        0.325,
+        0.325,
+    ]
