@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Generator
@@ -86,10 +87,8 @@ class ConversionWidget(Container):
         self._raw_folder.changed.connect(lambda value: self.set_raw_folder(Path(value)))
         self._convert.changed.connect(self.start_conversion)
         self._cancel.changed.connect(self.cancel_conversion)
-        try:
+        with contextlib.suppress(AttributeError):  # a non-Qt backend has no style sheets
             self._map.native.setStyleSheet("font-family: monospace;")
-        except AttributeError:  # a non-Qt backend
-            pass
 
     # ---- the raw folder ------------------------------------------------------------
     def set_raw_folder(self, folder: Path) -> None:

@@ -44,6 +44,11 @@ def read_raw_plate(path: str | Path) -> RawPlate:
     )
 
 
+def _span(values: list[int]) -> str:
+    """``"4"`` or ``"19-42"``."""
+    return str(values[0]) if len(values) == 1 else f"{values[0]}-{values[-1]}"
+
+
 def describe_raw_plate(plate: RawPlate) -> str:
     """A few lines telling a user what was found in a raw folder."""
     fields = sorted({len(w.fields) for w in plate.wells})
@@ -55,11 +60,9 @@ def describe_raw_plate(plate: RawPlate) -> str:
         f"  wells: {len(plate.wells)} ({', '.join(w.name for w in plate.wells[:12])}"
         + (", ..." if len(plate.wells) > 12 else "")
         + ")",
-        f"  fields per well: {'-'.join(map(str, (fields[0], fields[-1])) if len(fields) > 1 else map(str, fields))}"
-        f" of {plate.field_shape[1]}x{plate.field_shape[0]} px",
+        f"  fields per well: {_span(fields)} of {plate.field_shape[1]}x{plate.field_shape[0]} px",
         f"  channels: {len(plate.channels)}: {channels}",
-        f"  planes: {'-'.join(map(str, (planes[0], planes[-1])) if len(planes) > 1 else map(str, planes))}"
-        f" (z step {z_um:g} um), time points: {plate.time_count}",
+        f"  planes: {_span(planes)} (z step {z_um:g} um), time points: {plate.time_count}",
         f"  pixel size: {x_um:g} x {y_um:g} um, {plate.dtype}",
         f"  estimated output: {plate.estimated_output_bytes() / 1e9:.2f} GB uncompressed",
     ]
