@@ -14,12 +14,20 @@ def _sample_folder() -> Path:
 
 
 def sample_raw_plate():
-    """Write a synthetic CellVoyager folder and dock the conversion widget for it."""
+    """Write a synthetic CellVoyager folder, dock the conversion widget for it, and show
+    one raw camera field (napari wants at least one layer from a sample)."""
+    import tifffile
+
     from napari_hcs_zarr._napari_reader import open_raw_folder
+    from napari_hcs_zarr.raw_sources import read_raw_plate
 
     raw = write_synthetic_cellvoyager(_sample_folder() / DEMO_SPEC.name, DEMO_SPEC)
     open_raw_folder(str(raw))
-    return []
+    well = read_raw_plate(raw).wells[0]
+    first_field = well.fields[0]
+    path = first_field.files[min(first_field.files, key=lambda k: (k.t, k.c, k.z))]
+    name = f"raw field {well.name} F{first_field.index} (not converted)"
+    return [(tifffile.imread(path), {"name": name}, "image")]
 
 
 def sample_converted_plate():

@@ -83,6 +83,7 @@ class ConversionWidget(Container):
         self._worker = None
         self._stop = threading.Event()
         self._progress = None
+        self._outcome_shown = False
         self._convert.enabled = False
         self._raw_folder.changed.connect(lambda value: self.set_raw_folder(Path(value)))
         self._convert.changed.connect(self.start_conversion)
@@ -143,6 +144,7 @@ class ConversionWidget(Container):
             show_error("Choose a raw folder and an output plate first.")
             return
         self._stop.clear()
+        self._outcome_shown = False
         self._progress = progress(total=1, desc=f"Converting {self._plate.name}")
         self._worker = create_worker(
             _conversion_steps,
@@ -151,11 +153,14 @@ class ConversionWidget(Container):
             self.options(),
             self._stop,
             _start_thread=False,
+            # Handling "errored" here keeps the error a notification, not a re-raise.
+            _connect={
+                "yielded": self._on_progress,
+                "returned": self._on_done,
+                "errored": self._on_error,
+                "finished": self._on_finished,
+            },
         )
-        self._worker.yielded.connect(self._on_progress)
-        self._worker.returned.connect(self._on_done)
-        self._worker.errored.connect(self._on_error)
-        self._worker.finished.connect(self._on_finished)
         self._convert.enabled = False
         self._cancel.enabled = True
         self._status.value = "Converting…"
@@ -171,16 +176,21 @@ class ConversionWidget(Container):
         return self._worker
 
     def _on_progress(self, event: ProgressEvent) -> None:
-        if self._progress is not None:
-            self._progress.total = event.total
-            self._progress.n = event.done
-            self._progress.set_description(event.message)
-            self._progress.refresh()
+        if self._outcome_shown:  # a late progress signal must not hide the outcome
+            return
+        # Status first: napari's progress bar processes Qt events when its description
+        # changes, so the outcome handlers may run inside the lines below.
         self._status.value = f"{event.message}: {event.done}/{event.total}"
+        bar = self._progress
+        if bar is not None:
+            bar.total = event.total
+            bar.n = event.done
+            bar.set_description(event.message)
 
     def _on_done(self, summary: ConversionSummary | None) -> None:
         from napari.utils.notifications import show_info
 
+        self._outcome_shown = True
         if summary is None:
             self._status.value = "Cancelled; the output is incomplete (resume from the command line)."
             show_info("Conversion cancelled.")
@@ -192,6 +202,7 @@ class ConversionWidget(Container):
     def _on_error(self, error: Exception) -> None:
         from napari.utils.notifications import show_error
 
+        self._outcome_shown = True
         self._status.value = f"Failed: {error}"
         show_error(f"Conversion failed: {error}")
 
