@@ -143,7 +143,9 @@ def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot
 def test_widget_cancel_leaves_incomplete_plate(make_napari_viewer, qtbot, make_raw, tmp_path):
     from napari_hcs_zarr._napari_widget import ConversionWidget
 
-    spec = SyntheticPlateSpec(wells=["B02", "B03", "C02", "C03"], fields_yx=(2, 2), field_shape=(256, 256), z_count=12)
+    spec = SyntheticPlateSpec(
+        wells=["B02", "B03", "C02", "C03"], fields_yx=(2, 2), field_shape=(256, 256), z_count=12
+    )
     raw = make_raw(spec)
     viewer = make_napari_viewer(show=True)
     widget = ConversionWidget(viewer)
@@ -160,12 +162,16 @@ def test_widget_cancel_leaves_incomplete_plate(make_napari_viewer, qtbot, make_r
     assert len(viewer.layers) == 0
 
 
-def test_widget_error_is_a_notification_naming_the_file(make_napari_viewer, qtbot, make_raw, tmp_path, monkeypatch):
+def test_widget_error_is_a_notification_naming_the_file(
+    make_napari_viewer, qtbot, make_raw, tmp_path, monkeypatch
+):
     import napari.utils.notifications as notifications
 
     from napari_hcs_zarr._napari_widget import ConversionWidget
 
-    raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(32, 32), channels=1, z_count=1))
+    raw = make_raw(
+        SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(32, 32), channels=1, z_count=1)
+    )
     victim = sorted(raw.glob("*F002*.tif"))[0]
     victim.write_bytes(b"II*\x00broken")
     shown = []
@@ -194,12 +200,20 @@ def test_broken_plate_does_not_crash_napari(make_napari_viewer, tmp_path, monkey
     plate = tmp_path / "bad.zarr"
     plate.mkdir()
     (plate / ".zgroup").write_text('{"zarr_format": 2}')
-    (plate / ".zattrs").write_text(json.dumps({"plate": {"rows": [{"name": "A"}], "columns": [{"name": "1"}], "wells": [{"path": "A/1", "rowIndex": 0, "columnIndex": 0}]}}))
+    (plate / ".zattrs").write_text(
+        json.dumps(
+            {
+                "plate": {
+                    "rows": [{"name": "A"}],
+                    "columns": [{"name": "1"}],
+                    "wells": [{"path": "A/1", "rowIndex": 0, "columnIndex": 0}],
+                }
+            }
+        )
+    )
     shown = []
     monkeypatch.setattr(notifications, "show_error", lambda message: shown.append(message))
     viewer = make_napari_viewer(show=True)
     viewer.open(str(plate), plugin="napari-hcs-zarr")
     assert len(viewer.layers) == 0
     assert shown and str(plate) in shown[0]
-
-

@@ -127,13 +127,23 @@ def write_ome_zarr_py_plate(root: Path, version: str) -> Path:
         for index, (z, h, w) in enumerate(fields):
             image = well.require_group(str(index))
             write_image(
-                _pixels(100 * seed + index, (CHANNELS, z, h, w)), image, scale_factors=[2, 4],
-                axes="czyx", fmt=fmt, scale={"c": 1.0, "z": 2.0, "y": 0.5, "x": 0.5},
+                _pixels(100 * seed + index, (CHANNELS, z, h, w)),
+                image,
+                scale_factors=[2, 4],
+                axes="czyx",
+                fmt=fmt,
+                scale={"c": 1.0, "z": 2.0, "y": 0.5, "x": 0.5},
             )
             if f"{well_path}/{index}" in OZ_LABELLED:
                 write_labels(
-                    _label_pixels(seed, (z, h, w)), image, name="cells", axes="zyx", fmt=fmt,
-                    scaler=None, scale_factors=[2, 4, 8], method=Methods.NEAREST,
+                    _label_pixels(seed, (z, h, w)),
+                    image,
+                    name="cells",
+                    axes="zyx",
+                    fmt=fmt,
+                    scaler=None,
+                    scale_factors=[2, 4, 8],
+                    method=Methods.NEAREST,
                     scale={"z": 2.0, "y": 0.5, "x": 0.5},
                 )
     return root
@@ -268,8 +278,16 @@ def test_ome_zarr_py_label_with_a_channel_axis_of_one(tmp_path):
         write_image(_pixels(3, (2, 2, 32, 32)), image, scale_factors=[2], axes="czyx", fmt=fmt)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            write_labels(_label_pixels(4, (1, 2, 32, 32)), image, name="cells", axes="czyx",
-                         fmt=fmt, scaler=None, scale_factors=[2], method=Methods.NEAREST)
+            write_labels(
+                _label_pixels(4, (1, 2, 32, 32)),
+                image,
+                name="cells",
+                axes="czyx",
+                fmt=fmt,
+                scaler=None,
+                scale_factors=[2],
+                method=Methods.NEAREST,
+            )
     model = PlateModel.open(tmp_path / "clabel.zarr")
     assert model.label_names == ["cells"]
     levels = model.label_levels("cells")
@@ -314,7 +332,8 @@ def ngio_plate(request, tmp_path_factory) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plate = ngio.create_empty_plate(
-            str(root), "ngio-plate",
+            str(root),
+            "ngio-plate",
             images=[ngio.ImageInWellPath(row=r, column=c, path=p) for r, c, p, _ in NGIO_IMAGES],
             ngff_version=request.param,
         )
@@ -322,9 +341,14 @@ def ngio_plate(request, tmp_path_factory) -> Path:
         for seed, (row, column, field, shape) in enumerate(NGIO_IMAGES):
             image_path = f"{row}/{column:02d}/{field}"
             container = ngio.create_ome_zarr_from_array(
-                str(root / image_path), _pixels(seed, (CHANNELS, *shape)),
-                pixelsize=0.5, z_spacing=1.5, levels=3, axes_names=["c", "z", "y", "x"],
-                ngff_version=request.param, overwrite=True,
+                str(root / image_path),
+                _pixels(seed, (CHANNELS, *shape)),
+                pixelsize=0.5,
+                z_spacing=1.5,
+                levels=3,
+                axes_names=["c", "z", "y", "x"],
+                ngff_version=request.param,
+                overwrite=True,
             )
             if image_path.endswith("/0"):
                 label = container.derive_label("nuclei", overwrite=True)
@@ -343,15 +367,15 @@ def test_ngio_plate_pixels(ngio_plate):
     for channel in range(CHANNELS):
         levels = model.image_levels(channel)
         for r_name, c_number, field, (z, _, _) in NGIO_IMAGES:
-            well = next(w for w in model.info.wells if w.name in (f"{r_name}{c_number:02d}",
-                                                                   f"{r_name}{c_number}"))
+            well = next(
+                w for w in model.info.wells if w.name in (f"{r_name}{c_number:02d}", f"{r_name}{c_number}")
+            )
             r, c = well.row_index, well.column_index
             assert rows[r] == r_name and int(columns[c]) == c_number
             stored = stored_levels(ngio_plate / well.path / field)
             for stored_level, plate_level in ((0, 0), (2, 2)):
                 y0, x0 = field_origin(model, r, c, int(field), plate_level)
-                assert_block(levels[plate_level], (slice(0, z),), y0, x0,
-                             stored[stored_level][channel])
+                assert_block(levels[plate_level], (slice(0, z),), y0, x0, stored[stored_level][channel])
 
 
 def test_ngio_plate_labels(ngio_plate):
@@ -394,9 +418,18 @@ def test_get_reader_declines_foreign_input(tmp_path, oz_plate):
     a_file = tmp_path / "image.tif"
     a_file.write_bytes(b"II*\x00")
     cases = [
-        str(plain), str(tmp_path / "v2.zarr"), str(tmp_path / "v3.zarr"), str(bad_json),
-        str(not_object), str(a_file), str(tmp_path / "missing.zarr"),
-        [str(oz_plate), str(oz_plate)], [], str(tmp_path / "v2.zarr" / "data"), 42, None,
+        str(plain),
+        str(tmp_path / "v2.zarr"),
+        str(tmp_path / "v3.zarr"),
+        str(bad_json),
+        str(not_object),
+        str(a_file),
+        str(tmp_path / "missing.zarr"),
+        [str(oz_plate), str(oz_plate)],
+        [],
+        str(tmp_path / "v2.zarr" / "data"),
+        42,
+        None,
     ]
     for case in cases:
         assert get_reader(case) is None, case
@@ -517,9 +550,10 @@ def _wide_plate(root: Path) -> tuple[Path, dict[str, np.ndarray]]:
             array[0, cy * 1000 : (cy + 1) * 1000, cx * 1000 : (cx + 1) * 1000] = block
         written[well_path] = np.asarray(array[0])
         write_multiscales_metadata(
-            image, [{"path": "0", "coordinateTransformations": [
-                {"type": "scale", "scale": [1.0, 0.5, 0.5]}]}],
-            fmt=fmt, axes=["c", "y", "x"],
+            image,
+            [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [1.0, 0.5, 0.5]}]}],
+            fmt=fmt,
+            axes=["c", "y", "x"],
         )
     return root, written
 
@@ -536,14 +570,16 @@ def test_texture_limit_adds_reader_levels(tmp_path):
     assert max(levels[-2].shape[-2:]) > GL_TEXTURE_LIMIT  # no more levels than needed
     for level_index in range(1, len(levels)):
         factor = model.factors[level_index]
-        assert factor == 2 ** level_index
+        assert factor == 2**level_index
         for column, (well_path, source) in enumerate(written.items()):
             y0, x0 = field_origin(model, 0, column, 0, level_index)
             expected = source[::factor, ::factor]
             assert_block(levels[level_index], (), y0, x0, expected)
             # And the neighbourhood of a written chunk, as a viewer would ask for it.
-            ys, xs = slice(y0 + 400 // factor, y0 + 1600 // factor), slice(
-                x0 + 4800 // factor, x0 + 6200 // factor)
+            ys, xs = (
+                slice(y0 + 400 // factor, y0 + 1600 // factor),
+                slice(x0 + 4800 // factor, x0 + 6200 // factor),
+            )
             np.testing.assert_array_equal(
                 levels[level_index][ys, xs],
                 source[400:1600:factor, 4800:6200:factor],
@@ -560,8 +596,9 @@ def test_texture_limit_with_a_stored_pyramid(tmp_path):
     fmt = FormatV05()
     root = tmp_path / "wide-pyramid.zarr"
     group = zarr.open_group(root, mode="w", zarr_format=3)
-    write_plate_metadata(group, ["A"], [str(c) for c in range(1, 7)],
-                         [f"A/{c}" for c in range(1, 7)], fmt=fmt)
+    write_plate_metadata(
+        group, ["A"], [str(c) for c in range(1, 7)], [f"A/{c}" for c in range(1, 7)], fmt=fmt
+    )
     sources = {}
     for column in range(1, 7):
         well = group.require_group(f"A/{column}")
@@ -570,15 +607,25 @@ def test_texture_limit_with_a_stored_pyramid(tmp_path):
         datasets = []
         for level, size in enumerate((12000, 6000)):
             array = image.create_array(
-                str(level), shape=(256 // 2**level, size), chunks=(256 // 2**level, 2000),
-                dtype="uint16", fill_value=0, dimension_names=["y", "x"],
+                str(level),
+                shape=(256 // 2**level, size),
+                chunks=(256 // 2**level, 2000),
+                dtype="uint16",
+                fill_value=0,
+                dimension_names=["y", "x"],
             )
             if level == 1:
                 data = _pixels(column, (128, 2000))
                 array[:, 2000:4000] = data
                 sources[column] = np.asarray(array[...])
-            datasets.append({"path": str(level), "coordinateTransformations": [
-                {"type": "scale", "scale": [0.5 * 2**level, 0.5 * 2**level]}]})
+            datasets.append(
+                {
+                    "path": str(level),
+                    "coordinateTransformations": [
+                        {"type": "scale", "scale": [0.5 * 2**level, 0.5 * 2**level]}
+                    ],
+                }
+            )
         write_multiscales_metadata(image, datasets, fmt=fmt, axes=["y", "x"])
     model = PlateModel.open(root)
     levels = model.image_levels(0)

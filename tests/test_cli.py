@@ -1,0 +1,59 @@
+"""The command line, end to end in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from napari_hcs_zarr.synthetic import SyntheticPlateSpec
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "napari_hcs_zarr", *map(str, args)], capture_output=True, text=True
+    )
+
+
+def test_convert_prints_summary_and_writes_plate(small_raw, tmp_path):
+    out = tmp_path / "cli.zarr"
+    result = run_cli("convert", small_raw, out, "--levels", "2", "--wells", "B02,D3", "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert "wells: 2 (B02, D03)" in result.stdout  # what was found, of the wells asked for
+    assert "fields per well: 6 of 128x96 px" in result.stdout
+    assert "channels: 2: 405 (A01_C01), 488 (A02_C02)" in result.stdout
+    assert "planes: 2 " in result.stdout and "time points: 2" in result.stdout
+    assert "Wrote" in result.stdout and "2 wells" in result.stdout  # what was written
+    assert "converting" in result.stderr or "writing" in result.stderr  # the progress bar
+    wells = json.loads((out / ".zattrs").read_text())["plate"]["wells"]
+    assert [w["path"] for w in wells] == ["B/02", "D/03"]
+
+
+def test_convert_ngff_05(small_raw, tmp_path):
+    out = tmp_path / "cli5.zarr"
+    result = run_cli("convert", small_raw, out, "--levels", "2", "--ngff", "0.5")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "zarr.json").read_text())["attributes"]["ome"]["version"] == "0.5"
+
+
+def test_errors_are_one_line_naming_the_file(make_raw, tmp_path):
+    missing = run_cli("convert", tmp_path / "nowhere", tmp_path / "x.zarr")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: ") and "nowhere" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+    raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 1), field_shape=(8, 8)))
+    (raw / "MeasurementDetail.mrf").write_text("<broken")
+    broken = run_cli("convert", raw, tmp_path / "y.zarr")
+    assert broken.returncode == 2 and "MeasurementDetail.mrf" in broken.stderr
+    assert "malformed" in broken.stderr
+
+    raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 1), field_shape=(8, 8)), "ok")
+    out = tmp_path / "z.zarr"
+    assert run_cli("convert", raw, out).returncode == 0
+    again = run_cli("convert", raw, out)
+    assert again.returncode == 2 and "already exists" in again.stderr and str(out) in again.stderr
+    inside = run_cli("convert", raw, raw / "inside.zarr")
+    assert inside.returncode == 2 and "inside the raw folder" in inside.stderr
+    unknown = run_cli("convert", raw, tmp_path / "w.zarr", "--wells", "H12")
+    assert unknown.returncode == 2 and "H12" in unknown.stderr
