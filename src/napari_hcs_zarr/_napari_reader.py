@@ -44,7 +44,8 @@ def get_reader(path: str | list[str]):
 def _colormap(name: str, color: tuple[float, float, float]):
     from napari.utils.colormaps import Colormap
 
-    return Colormap([[0.0, 0.0, 0.0, 1.0], [*color, 1.0]], name=f"{name} {color}")
+    hex_color = "".join(f"{round(v * 255):02X}" for v in color)
+    return Colormap([[0.0, 0.0, 0.0, 1.0], [*color, 1.0]], name=f"{name} #{hex_color}")
 
 
 def layer_data(layers: PlateLayers, source: str) -> list[tuple[Any, dict, str]]:

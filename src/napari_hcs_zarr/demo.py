@@ -35,12 +35,14 @@ def run_demo(folder: Path, screenshot: Path | None = None) -> Path | None:
     import napari
 
     plate = make_demo_plate(folder)
-    viewer = napari.Viewer(show=screenshot is None, title="napari-hcs-zarr demo")
+    viewer = napari.Viewer(title="napari-hcs-zarr demo")
+    viewer.window.resize(1400, 900)
     viewer.open(str(plate), plugin="napari-hcs-zarr")
+    viewer.layers.selection.active = viewer.layers[0]
+    viewer.reset_view()
     if screenshot is None:
         napari.run()
         return None
-    viewer.window.resize(1400, 900)
     image = viewer.screenshot(canvas_only=False, flash=False)
     from PIL import Image
 
