@@ -221,6 +221,21 @@ def measure(cmd: list[str], out: Path) -> dict:
     return result
 
 
+def measure_clean(cmd: list[str], out: Path, tries: int = 6) -> dict:
+    """``measure``, retried while other processes took more than 0.1 core on average
+    during the run (the machine may be shared); keeps the least disturbed run if none is
+    clean, with ``disturbed`` set."""
+    best = None
+    for _ in range(tries):
+        result = measure(cmd, out)
+        result["disturbed"] = result["other_cpu_seconds"] > 0.1 * result["process_seconds"]
+        if best is None or result["other_cpu_seconds"] < best["other_cpu_seconds"]:
+            best = result
+        if not result["disturbed"]:
+            return result
+    return best
+
+
 def contender_commands(name: str, raw: Path, out_root: Path, fractal_python: Path) -> tuple[list[str], Path]:
     me = [sys.executable, str(Path(__file__).resolve())]
     if name == "ours":
@@ -343,6 +358,7 @@ def summarise(runs: dict[str, list[dict]], raw_bytes: int) -> list[dict]:
                 "process_seconds": statistics.median(r["process_seconds"] for r in rs),
                 "cpu_seconds": statistics.median(r["cpu_seconds"] for r in rs),
                 "other_cpu_seconds": max(r["other_cpu_seconds"] for r in rs),
+                "disturbed_runs": sum(r["disturbed"] for r in rs),
                 "mb_per_s": raw_bytes / 1e6 / seconds,
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
                 "written_mb": rs[-1].get("bytes_written", 0) / 1e6,
@@ -393,6 +409,7 @@ def write_doc(rows: list[dict], meta: dict, profile_md: str | None) -> None:
     versions = "; ".join(f"{k} {v}" for k, v in meta["versions"].items())
     written = {r["name"]: r["written_mb"] for r in rows}
     other = max(r["other_cpu_seconds"] for r in rows)
+    disturbed = sum(r["disturbed_runs"] for r in rows)
     well_h, well_w = FIELDS_YX[0] * FIELD_SHAPE[0], FIELDS_YX[1] * FIELD_SHAPE[1]
     text = f"""# Converter performance
 
@@ -423,7 +440,9 @@ better): "time / ours" > 1 means slower than ours.
 {targets(rows)}
 
 The machine was shared: before each run the benchmark waited until other processes used
-less than 0.15 core; during the timed runs they used at most {other:.1f} CPU s (over a run).
+less than 0.15 core, and a run during which they used more than 0.1 core on average was
+thrown away and redone (up to 6 tries). In the runs kept, other processes used at most
+{other:.1f} CPU s over a run; runs kept although disturbed: {disturbed}.
 
 Notes:
 - Fractal's compute task is one job per well; "wells in sequence" is what its local runner
@@ -665,13 +684,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in contenders:
             cmd, out = commands[name]
             warm_cache(raw)
-            result = measure(cmd, out)
+            result = measure_clean(cmd, out)
             runs[name].append(result)
             print(
                 f"[{repeat + 1}/{args.repeats}] {name:14s} {result['seconds']:7.2f} s  "
                 f"(process {result['process_seconds']:.2f} s, "
                 f"peak RSS {result['peak_rss_mb']:.0f} MB, "
-                f"other processes {result['other_cpu_seconds']:.1f} CPU s)",
+                f"other processes {result['other_cpu_seconds']:.1f} CPU s)"
+                + (" DISTURBED" if result["disturbed"] else ""),
                 flush=True,
             )
     for name in contenders:

@@ -1,0 +1,78 @@
+"""Scale-out: a dask.distributed cluster gives the same plate; sharded NGFF 0.5 opens in peers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import zarr
+
+from napari_hcs_zarr.synthetic import SyntheticPlateSpec
+from napari_hcs_zarr.writer import ConversionOptions, convert
+from test_writer import assert_same_plate
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, silence_logs=40,
+    ) as local_cluster:
+        yield local_cluster
+
+
+@pytest.mark.parametrize("ngff", ["0.4", "0.5"])
+def test_cluster_run_equals_threaded_run(cluster, make_raw, tmp_path, ngff):
+    raw = make_raw(
+        SyntheticPlateSpec(wells=["B02", "C03"], fields_yx=(2, 2), field_shape=(128, 160), z_count=3, gap_px=-4)
+    )
+    threaded = tmp_path / "threaded.zarr"
+    clustered = tmp_path / "cluster.zarr"
+    convert(raw, threaded, ConversionOptions(levels=3, ngff=ngff, workers=2))
+    summary = convert(raw, clustered, ConversionOptions(levels=3, ngff=ngff, scheduler=cluster.scheduler_address))
+    assert summary.planes_written == 2 * 2 * 3
+    assert_same_plate(threaded, clustered)
+
+
+def test_sharded_05_layout(make_raw, tmp_path):
+    raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(2, 3), field_shape=(64, 80), z_count=2))
+    out = tmp_path / "sharded.zarr"
+    convert(raw, out, ConversionOptions(levels=2, ngff="0.5"))
+    document = json.loads((out / "B" / "02" / "0" / "0" / "zarr.json").read_text())
+    assert document["dimension_names"] == ["c", "z", "y", "x"]
+    sharding = document["codecs"][0]
+    assert sharding["name"] == "sharding_indexed"
+    assert sharding["configuration"]["chunk_shape"] == [1, 1, 64, 80]
+    assert document["chunk_grid"]["configuration"]["chunk_shape"] == [1, 1, 128, 240]
+    # One shard file per well plane and level: c * z files at level 0, not c * z * fields.
+    shard_files = [p for p in (out / "B" / "02" / "0" / "0" / "c").rglob("*") if p.is_file()]
+    assert len(shard_files) == 2 * 2
+    unsharded = tmp_path / "plain.zarr"
+    convert(raw, unsharded, ConversionOptions(levels=2, ngff="0.5", shard_planes=False))
+    plain_files = [p for p in (unsharded / "B" / "02" / "0" / "0" / "c").rglob("*") if p.is_file()]
+    assert len(plain_files) == 2 * 2 * 6
+    np.testing.assert_array_equal(
+        zarr.open_array(out / "B" / "02" / "0" / "0")[...],
+        zarr.open_array(unsharded / "B" / "02" / "0" / "0")[...],
+    )
+
+
+def test_napari_ome_zarr_and_ome_zarr_py_open_sharded_plate(make_raw, tmp_path):
+    from ome_zarr.io import parse_url
+    from ome_zarr.reader import Reader
+
+    raw = make_raw(SyntheticPlateSpec(wells=["B02", "C03"], fields_yx=(1, 2), field_shape=(64, 64), z_count=2))
+    out = tmp_path / "sharded.zarr"
+    convert(raw, out, ConversionOptions(levels=2, ngff="0.5"))
+    nodes = list(Reader(parse_url(str(out)))())
+    level0 = nodes[0].data[0]
+    assert level0.shape == (2, 2, 8 * 64, 12 * 128)  # c, z, the full plate grid of wells
+    stored = zarr.open_array(out / "B" / "02" / "0" / "0")[...]
+    np.testing.assert_array_equal(np.asarray(level0[:, :, 64:128, 128:256]), stored)
+    from napari_ome_zarr import napari_get_reader
+
+    layers = napari_get_reader(str(out))(str(out))
+    assert layers and len(layers[0][0]) >= 1
