@@ -131,8 +131,9 @@ def write_plate(spec: PlateSpec, out: Path, workers: int = 4) -> dict:
     root = zarr.open_group(out, mode="w", zarr_format=2)
     rows, columns = spec.row_names(), spec.column_names()
     # Template pyramids, uint16, one per channel; wells add their own offset.
-    templates = [[np.round(p).astype(np.uint16) for p in _level_planes(spec, c)]
-                 for c in range(len(CHANNELS))]
+    templates = [
+        [np.round(p).astype(np.uint16) for p in _level_planes(spec, c)] for c in range(len(CHANNELS))
+    ]
     compressor = numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)
     image_attrs = _image_attrs(spec)
 
@@ -147,8 +148,12 @@ def write_plate(spec: PlateSpec, out: Path, workers: int = 4) -> dict:
             size = spec.well_px >> level
             chunk = min(spec.chunk_px, size)
             array = image.create_array(
-                str(level), shape=(len(CHANNELS), 1, size, size), chunks=(1, 1, chunk, chunk),
-                dtype="uint16", fill_value=0, compressors=compressor,
+                str(level),
+                shape=(len(CHANNELS), 1, size, size),
+                chunks=(1, 1, chunk, chunk),
+                dtype="uint16",
+                fill_value=0,
+                compressors=compressor,
                 chunk_key_encoding={"name": "v2", "separator": "/"},
             )
             data = np.stack([templates[ch][level] + offset for ch in range(len(CHANNELS))])
@@ -224,8 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for key in args.plates:
         facts = ensure_plate(PLATES[key], args.root)
-        print(f"{plate_path(args.root, PLATES[key])}: {facts['bytes'] / 1e6:.0f} MB, "
-              f"{facts['files']} files")
+        print(f"{plate_path(args.root, PLATES[key])}: {facts['bytes'] / 1e6:.0f} MB, {facts['files']} files")
     return 0
 
 

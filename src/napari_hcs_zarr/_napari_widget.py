@@ -36,7 +36,7 @@ def plate_map(plate: RawPlate) -> str:
     lines = []
     for r, row in enumerate(plate.row_names):
         marks = "".join(
-            "■" if any((r, c + k) in occupied for k in range(step)) else "·" for c in range(0, columns, step)
+            "#" if any((r, c + k) in occupied for k in range(step)) else "." for c in range(0, columns, step)
         )
         lines.append(f"{row:>2} {marks}")
     return "\n".join(lines)
@@ -88,8 +88,11 @@ class ConversionWidget(Container):
         self._raw_folder.changed.connect(lambda value: self.set_raw_folder(Path(value)))
         self._convert.changed.connect(self.start_conversion)
         self._cancel.changed.connect(self.cancel_conversion)
-        with contextlib.suppress(AttributeError):  # a non-Qt backend has no style sheets
+        with contextlib.suppress(AttributeError):  # only Qt backends have these
             self._map.native.setStyleSheet("font-family: monospace;")
+            self._summary.native.setWordWrap(True)
+            self._status.native.setWordWrap(True)
+            self.native.setMaximumWidth(480)
 
     # ---- the raw folder ------------------------------------------------------------
     def set_raw_folder(self, folder: Path) -> None:
