@@ -56,6 +56,7 @@ DEFAULT_DATA = Path("/work/bench-data")
 DEFAULT_OUT = Path("/work/bench-out")
 DEFAULT_FRACTAL_PYTHON = Path("/work/bench-venvs/fractal/bin/python")
 DOC = REPO / "docs" / "performance-converter.md"
+NOTES_MARKER = "<!-- Hand-written notes below are kept when bench_convert.py rewrites this file. -->"
 
 WELLS = ["B02", "B03", "C02", "C03"]
 FIELDS_YX = (3, 3)
@@ -421,10 +422,10 @@ Python {m["python"]}. Versions: {versions}.
 Input: synthetic CellVoyager folder written by `napari_hcs_zarr.synthetic` (Fractal's
 measured case): {len(WELLS)} wells ({", ".join(WELLS)}) x {FIELDS_YX[0]}x{FIELDS_YX[1]} fields of
 {FIELD_SHAPE[0]}x{FIELD_SHAPE[1]} uint16 x {Z_COUNT} z x {CHANNELS} channels = {meta["files"]}
-uncompressed
-TIFFs, {meta["raw_mb"]:.0f} MB; fields on an exact grid with no gap and no overlap (stage
-jitter removed, see `snap_stage_positions`). Each well becomes one {well_h}x{well_w} image with
-{LEVELS} levels (ours and Fractal), blosc-lz4 clevel 5 with byte shuffle everywhere.
+uncompressed TIFFs, {meta["raw_mb"]:.0f} MB ({meta["raw_mb"] * 1e6 / 2**20:.0f} MiB);
+fields on an exact grid with no gap and no overlap (stage jitter removed, see
+`snap_stage_positions`). Each well becomes one {well_h}x{well_w} image with {LEVELS} levels
+(ours and Fractal), blosc-lz4 clevel 5 with byte shuffle everywhere.
 
 Method: each contender runs in its own subprocess, {meta["repeats"]} times, in turn; the input is
 in the page cache (every file read before each run), the previous output is deleted and
@@ -433,8 +434,7 @@ time measured inside the subprocess (imports excluded); "process s" includes int
 start-up and imports; "CPU s" is user + system time of the subprocess (and its children
 that were waited for); peak RSS is the subprocess's `ru_maxrss` (for Fractal with 2
 processes: the largest single process; both workers together hold up to twice that).
-Ratios use median seconds (lower is
-better): "time / ours" > 1 means slower than ours.
+Ratios use median seconds (lower is better): "time / ours" > 1 means slower than ours.
 
 {table(rows)}
 {targets(rows)}
@@ -452,8 +452,8 @@ Notes:
   ours writes single-plane chunks and makes every level from the stitched plane in
   memory.
 - The floor parses no metadata, does not stitch and writes no pyramid: it writes
-  {written.get("floor", 0):.0f} MB, ours {written.get("ours", 0):.0f} MB (a 5-level pyramid adds
-  about a third), Fractal {written.get("fractal", 0):.0f} MB.
+  {written.get("floor", 0):.0f} MB, ours {written.get("ours", 0):.0f} MB (a 5-level pyramid adds about
+  a third), Fractal {written.get("fractal", 0):.0f} MB.
 
 Re-run (one Fractal venv, then the benchmark; the input is written once into
 `/work/bench-data/` and reused):
@@ -461,13 +461,17 @@ Re-run (one Fractal venv, then the benchmark; the input is written once into
 ```
 python3 -m venv /work/bench-venvs/fractal
 /work/bench-venvs/fractal/bin/pip install "fractal-tasks-core==1.6.0" scikit-image
-.venv/bin/python benchmarks/bench_convert.py --repeats 3
+.venv/bin/python benchmarks/bench_convert.py --repeats {meta["repeats"]}{" --profile" if profile_md else ""}
 ```
 """
     if profile_md:
         text += "\n" + profile_md
+    # Hand-written notes after the marker survive a re-run.
+    notes = ""
+    if DOC.is_file() and NOTES_MARKER in DOC.read_text():
+        notes = DOC.read_text().split(NOTES_MARKER, 1)[1]
     DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
+    DOC.write_text(text + "\n" + NOTES_MARKER + notes)
 
 
 # --------------------------------------------------------------------------------------
@@ -668,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     raw = ensure_dataset(args.data)
+    versions = package_versions(args.fractal_python)  # before the runs: the code measured
     files = tiff_files(raw)
     raw_bytes = sum(p.stat().st_size for p in files)
     print(f"input: {raw} ({len(files)} TIFFs, {raw_bytes / 1e6:.0f} MB)", flush=True)
@@ -709,13 +714,14 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "date": _dt.date.today().isoformat(),
         "machine": machine_description(),
-        "versions": package_versions(args.fractal_python),
+        "versions": versions,
         "files": len(files),
         "raw_mb": raw_bytes / 1e6,
         "repeats": args.repeats,
     }
     if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "rows": rows, "runs": runs}, indent=1))
+        record = {"meta": meta, "rows": rows, "runs": runs, "profile_md": profile_md}
+        args.json.write_text(json.dumps(record, indent=1))
     if not args.no_doc:
         write_doc(rows, meta, profile_md)
         print(f"wrote {DOC}")

@@ -137,7 +137,10 @@ class PlaneJob:
 @lru_cache(maxsize=4096)
 def _open_array(output: str, path: str, zarr_format: int, session: str) -> zarr.Array:
     del session  # part of the cache key only: a new conversion never sees stale arrays
-    return zarr.open_array(store=output, path=path, mode="r+", zarr_format=zarr_format)
+    array = zarr.open_array(store=output, path=path, mode="r+", zarr_format=zarr_format)
+    # Every chunk of a plane is written exactly once: skip zarr's scan for all-zero chunks
+    # (~40% of the conversion time on 2 cores).
+    return array.with_config({"write_empty_chunks": True})
 
 
 def read_field_image(path: Path, field_shape: tuple[int, int]) -> np.ndarray:
