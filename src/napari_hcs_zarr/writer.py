@@ -122,6 +122,7 @@ class PlaneJob:
 
     job_id: str
     output: str
+    ngff: str
     zarr_format: int
     image_path: str
     index: tuple[int, ...]
@@ -131,6 +132,8 @@ class PlaneJob:
     field_shape: tuple[int, int]
     dtype: str
     fields: tuple[tuple[int, int, int, str | None], ...]
+    chunk_shapes: tuple[tuple[int, int], ...]  # Y/X chunk of each level
+    sharded: bool
     session: str
 
 
@@ -195,8 +198,13 @@ def run_plane_job(job: PlaneJob) -> dict:
     for level in range(job.levels):
         if level:
             plane = downsample_mean2(plane)
-        array = _open_array(job.output, f"{job.image_path}/{level}", job.zarr_format, job.session)
-        array[job.index] = plane
+        array_path = f"{job.image_path}/{level}"
+        if job.sharded:  # a shard is one whole plane: zarr assembles it
+            _open_array(job.output, array_path, job.zarr_format, job.session)[job.index] = plane
+        else:
+            format_for(job.ngff).write_plane_chunks(
+                Path(job.output) / array_path, job.index, plane, job.chunk_shapes[level]
+            )
         if level == histogram_level:
             histogram = _histogram(plane)
     stats = {"channel": job.channel, "histogram": histogram}
@@ -259,6 +267,19 @@ def _plan_record(raw: RawPlate, options: ConversionOptions, levels: int) -> dict
     }
 
 
+def _level_geometry(
+    shape_yx: tuple[int, int], field_shape: tuple[int, int], level: int
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Y/X shape of a well's ``level`` and its chunk: one camera field, clipped to the shape."""
+    h, w = level_shape(shape_yx, level)
+    h, w = max(h, 1), max(w, 1)
+    return (h, w), (min(field_shape[0], h), min(field_shape[1], w))
+
+
+def _sharded(fmt: NgffFormat, options: ConversionOptions) -> bool:
+    return fmt.zarr_format == 3 and options.shard_planes
+
+
 def _create_hierarchy(
     raw: RawPlate,
     output: Path,
@@ -275,12 +296,10 @@ def _create_hierarchy(
         well = layout.well
         image = root.require_group(f"{well.path}/{IMAGE_PATH}")
         for level in range(levels):
-            h, w = level_shape(layout.shape_yx, level)
-            h, w = max(h, 1), max(w, 1)
-            fh, fw = min(raw.field_shape[0], h), min(raw.field_shape[1], w)
+            (h, w), (fh, fw) = _level_geometry(layout.shape_yx, raw.field_shape, level)
             chunks = (1,) * len(prefix) + (1, 1, fh, fw)
             shards = None
-            if fmt.zarr_format == 3 and options.shard_planes:
+            if _sharded(fmt, options):
                 shards = chunks[:-2] + (-(-h // fh) * fh, -(-w // fw) * fw)
             fmt.create_array(
                 image,
@@ -304,6 +323,7 @@ def _jobs(
     raw: RawPlate,
     output: Path,
     fmt: NgffFormat,
+    options: ConversionOptions,
     layouts: list[_WellLayout],
     levels: int,
     session: str,
@@ -311,6 +331,9 @@ def _jobs(
     jobs = []
     for layout in layouts:
         well = layout.well
+        chunk_shapes = tuple(
+            _level_geometry(layout.shape_yx, raw.field_shape, level)[1] for level in range(levels)
+        )
         for t in range(raw.time_count):
             for c in range(len(raw.channels)):
                 for z in range(well.z_count):
@@ -324,6 +347,7 @@ def _jobs(
                         PlaneJob(
                             job_id=f"{well.name}_t{t}_c{c}_z{z}",
                             output=str(output),
+                            ngff=fmt.version,
                             zarr_format=fmt.zarr_format,
                             image_path=f"{well.path}/{IMAGE_PATH}",
                             index=index,
@@ -333,6 +357,8 @@ def _jobs(
                             field_shape=raw.field_shape,
                             dtype=np.dtype(raw.dtype).str,
                             fields=fields,
+                            chunk_shapes=chunk_shapes,
+                            sharded=_sharded(fmt, options),
                             session=session,
                         )
                     )
@@ -516,7 +542,7 @@ def iter_convert(
         _create_hierarchy(plate, output, fmt, layouts, levels, options)
 
     session = uuid.uuid4().hex
-    jobs = _jobs(plate, output, fmt, layouts, levels, session)
+    jobs = _jobs(plate, output, fmt, options, layouts, levels, session)
     done_dir = output / JOURNAL_DIR / "done"
     finished = {p.stem for p in done_dir.glob("*.json")} if resuming else set()
     pending = [j for j in jobs if j.job_id not in finished]
