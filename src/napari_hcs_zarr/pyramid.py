@@ -12,12 +12,13 @@ def downsample_mean2(plane: np.ndarray) -> np.ndarray:
     (2430 -> 1215 -> 607).
     """
     h, w = plane.shape[-2] // 2, plane.shape[-1] // 2
-    top = plane[..., 0 : 2 * h : 2, 0 : 2 * w : 2]
     if np.issubdtype(plane.dtype, np.integer) and plane.dtype.itemsize <= 2:
-        total = top.astype(np.uint32)
-        total += plane[..., 1 : 2 * h : 2, 0 : 2 * w : 2]
-        total += plane[..., 0 : 2 * h : 2, 1 : 2 * w : 2]
-        total += plane[..., 1 : 2 * h : 2, 1 : 2 * w : 2]
+        # Sum row pairs (contiguous), then neighbouring columns; 2x faster than 2x2 views.
+        rows = np.add(
+            plane[..., 0 : 2 * h : 2, : 2 * w], plane[..., 1 : 2 * h : 2, : 2 * w], dtype=np.uint32
+        )
+        pairs = rows.reshape(*rows.shape[:-1], w, 2)
+        total = np.add(pairs[..., 0], pairs[..., 1])
         total += 2
         total >>= 2
         return total.astype(plane.dtype)
