@@ -305,6 +305,11 @@ def _median(runs: list[dict], key: str, sub: str | None = None) -> float | None:
     return statistics.median(values) if values else None
 
 
+def _range(runs: list[dict], key: str) -> tuple[float, float] | None:
+    values = [r[key] for r in runs if isinstance(r.get(key), int | float)]
+    return (min(values), max(values)) if values else None
+
+
 def summarise(results: dict) -> list[dict]:
     """One row per (plate, variant, reader) with medians and the first error seen."""
     rows = []
@@ -319,6 +324,7 @@ def summarise(results: dict) -> list[dict]:
                 "reader": reader,
                 "runs": len(opens),
                 "open_s": _median(opens, "open_s"),
+                "open_range": _range(opens, "open_s"),
                 "frame_s": _median(opens, "frame_s"),
                 "open_frame_s": _median(opens, "open_frame_s"),
                 "reader_s": _median(splits, "reader_s"),
@@ -361,15 +367,17 @@ def _by_level(by_level: dict | None) -> str:
 
 def table(rows: list[dict]) -> str:
     header = (
-        "| plate | metadata | reader | open s | frame s | open->frame s | reader s | add s "
+        "| plate | metadata | reader | open s (min-max) | frame s | open->frame s | reader s | add s "
         "| chunks: reader / add / frame | overview chunks (distinct) | metadata files "
         "| levels shown | peak RSS MB |"
     )
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in rows:
         levels = f"{r['data_levels'][0]} of {r['levels'][0]}" if r["data_levels"] and r["levels"] else "-"
+        spread = r.get("open_range")
+        spread = f" ({spread[0]:.2f}-{spread[1]:.2f})" if spread else ""
         lines.append(
-            f"| {r['plate']} | {r['variant']} | {PLUGINS[r['reader']]} | {_f(r['open_s'])} "
+            f"| {r['plate']} | {r['variant']} | {PLUGINS[r['reader']]} | {_f(r['open_s'])}{spread} "
             f"| {_f(r['frame_s'])} | {_f(r['open_frame_s'])} | {_f(r['reader_s'])} "
             f"| {_f(r['add_s'])} | {_f(r['chunks_reader'])} / {_f(r['chunks_add'])} / "
             f"{_f(r['chunks_frame'])} | {_f(r['chunks_overview'])} ({_f(r['distinct_overview'])})"
@@ -458,6 +466,23 @@ def targets(rows: list[dict], ratio_rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def time_split(rows: list[dict]) -> str:
+    """Where each reader's open time goes (from the split runs)."""
+    lines = [
+        "| plate | metadata | reader | reader function s | adding layers s | share of adding |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["reader_s"] is None or r["add_s"] is None:
+            continue
+        total = r["reader_s"] + r["add_s"]
+        lines.append(
+            f"| {r['plate']} | {r['variant']} | {PLUGINS[r['reader']]} | {r['reader_s']:.2f} "
+            f"| {r['add_s']:.2f} | {100 * r['add_s'] / total:.0f}% |"
+        )
+    return "\n".join(lines)
+
+
 def write_doc(rows, ratio_rows, meta, command: str) -> None:
     machine = meta["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
@@ -478,7 +503,10 @@ def write_doc(rows, ratio_rows, meta, command: str) -> None:
 Measured {meta["date"]} on {machine["nproc"]} CPUs ({machine["cpu"]}), {machine["ram_gib"]} GiB
 RAM, Linux {machine["kernel"]}, Python {machine["python"]}; {versions}. Rendering on Xvfb
 (software OpenGL). Each figure is the median of {meta["repeats"]} runs, every run a fresh
-process. Other processes on the machine used up to {busy:.1f} CPU-seconds during a run.
+process; open s also gives the fastest and slowest run. Other processes on the machine used
+up to {busy:.1f} CPU-seconds during a run; the machine is a virtual machine, and runs of the
+same case differ by up to 2x (see the min-max column), so read the ratios, not the last
+digit.
 
 Command (from the repository root):
 
@@ -529,6 +557,14 @@ chunks):
 
 {ratio_table(ratio_rows)}
 
+## Where the time goes
+
+Reader function (metadata, building the lazy arrays) vs adding the layers to the viewer
+(napari builds each layer and slices it at its coarsest level: every chunk read of the
+overview happens here, none in the first frame, see the chunks column above):
+
+{time_split(rows)}
+
 ## Targets
 
 {targets(rows, ratio_rows)}
@@ -558,7 +594,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="per run, seconds")
     parser.add_argument("--no-doc", action="store_true", help=f"do not write {DOC.name}")
     parser.add_argument("--json", type=Path, help="also write every run's raw result here")
+    parser.add_argument(
+        "--from-json", type=Path, help="measure nothing: print and write the doc from a --json file"
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        results = {tuple(k.split("|")): v for k, v in saved["runs"].items()}
+        report(results, saved["meta"], write=not args.no_doc)
+        return 0
     if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         parser.error('no X display: run under xvfb-run -a -s "-screen 0 1600x1200x24"')
 
@@ -585,6 +629,25 @@ def main(argv: list[str] | None = None) -> int:
                             f"{PLUGINS[reader]:<16} {mode:<5} {status[:300]}",
                             flush=True,
                         )
+    meta = {
+        "date": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine_description(),
+        "versions": package_versions(),
+        "repeats": args.repeats,
+        "root": str(args.root),
+        "plates": plates_facts,
+        "command": command,
+    }
+    if args.json:
+        args.json.write_text(
+            json.dumps({"meta": meta, "runs": {"|".join(k): v for k, v in results.items()}}, indent=1)
+        )
+    report(results, meta, write=not args.no_doc)
+    return 0
+
+
+def report(results: dict, meta: dict, write: bool) -> None:
+    """Print the tables and targets; write the doc when ``write``."""
     rows = summarise(results)
     for row in rows:
         split = results[(row["plate"], row["variant"], row["reader"])]["split"]
@@ -596,22 +659,9 @@ def main(argv: list[str] | None = None) -> int:
     print(ratio_table(ratio_rows))
     print()
     print(targets(rows, ratio_rows))
-    meta = {
-        "date": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine_description(),
-        "versions": package_versions(),
-        "repeats": args.repeats,
-        "root": str(args.root),
-        "plates": plates_facts,
-    }
-    if args.json:
-        args.json.write_text(
-            json.dumps({"meta": meta, "runs": {"|".join(k): v for k, v in results.items()}}, indent=1)
-        )
-    if not args.no_doc:
-        write_doc(rows, ratio_rows, meta, command)
+    if write:
+        write_doc(rows, ratio_rows, meta, meta.get("command", "?"))
         print(f"\nwrote {DOC}")
-    return 0
 
 
 if __name__ == "__main__":
