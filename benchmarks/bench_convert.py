@@ -8,8 +8,8 @@ measured case: 4 wells x 3x3 fields of 1080x1280 uint16 x 3 z x 2 channels, 597 
 - ``ours``: ``napari_hcs_zarr.writer.convert`` (NGFF 0.4, 5 levels, 2 workers).
 - ``ours-0.5``: the same with NGFF 0.5 (zarr v3, one shard per well plane and level).
 - ``ours-1worker``: ``ours`` with one worker (how much the second one buys).
-- ``ours-wec``: ``ours`` with zarr's ``array.write_empty_chunks`` set to True from
-  outside the package (a prototype of a one-line change; not what the converter does).
+- ``ours-wec`` (not run by default): ``ours`` with zarr's ``array.write_empty_chunks``
+  set to True from outside the package (how the writer was prototyped before it did so).
 - ``fractal``: fractal-tasks-core 1.6.0 ``cellvoyager_to_ome_zarr_init`` + one
   ``cellvoyager_to_ome_zarr_compute`` per well, run one after another in one process
   (its local runner with one job slot); 5 levels, coarsening 2. Needs its own venv
@@ -127,6 +127,17 @@ def ensure_dataset(data_root: Path) -> Path:
 
 def tiff_files(raw: Path) -> list[Path]:
     return sorted(p for p in raw.iterdir() if p.suffix.lower() in (".tif", ".tiff"))
+
+
+def src_fingerprint() -> str:
+    """A hash of the package's source files: the code a run measures."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for path in sorted((REPO / "src").rglob("*.py")):
+        digest.update(path.relative_to(REPO).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def warm_cache(raw: Path) -> int:
@@ -410,14 +421,20 @@ def write_doc(rows: list[dict], meta: dict, profile_md: str | None) -> None:
     versions = "; ".join(f"{k} {v}" for k, v in meta["versions"].items())
     written = {r["name"]: r["written_mb"] for r in rows}
     other = max(r["other_cpu_seconds"] for r in rows)
+    src_note = (
+        f"**Warning: src/ changed during this run** ({meta['src_fingerprint']} -> "
+        f"{', '.join(meta['src_changed_during_run'])}); the rows may mix versions.\n\n"
+        if meta.get("src_changed_during_run")
+        else ""
+    )
     disturbed = sum(r["disturbed_runs"] for r in rows)
     well_h, well_w = FIELDS_YX[0] * FIELD_SHAPE[0], FIELDS_YX[1] * FIELD_SHAPE[1]
     text = f"""# Converter performance
 
 Measured by `benchmarks/bench_convert.py` on {meta["date"]}.
 
-Machine: {m["nproc"]} cores ({m["cpu"]}), {m["ram_gib"]} GiB RAM, Linux {m["kernel"]},
-Python {m["python"]}. Versions: {versions}.
+{src_note}Machine: {m["nproc"]} cores ({m["cpu"]}), {m["ram_gib"]} GiB RAM, Linux {m["kernel"]},
+Python {m["python"]}. Versions: {versions}; src/ fingerprint {meta["src_fingerprint"]}.
 
 Input: synthetic CellVoyager folder written by `napari_hcs_zarr.synthetic` (Fractal's
 measured case): {len(WELLS)} wells ({", ".join(WELLS)}) x {FIELDS_YX[0]}x{FIELDS_YX[1]} fields of
@@ -477,166 +494,169 @@ python3 -m venv /work/bench-venvs/fractal
 # --------------------------------------------------------------------------------------
 # Profile: where our converter's time goes
 # --------------------------------------------------------------------------------------
-STAGES = [
-    "parse metadata (MRF/MLF/MES)",
-    "create arrays + journal plan",
-    "read TIFFs (tifffile)",
-    "stitch (paste into well canvas)",
-    "pyramid (downsample_mean2)",
-    "zarr array writes (all levels)",
-    "histogram",
-    "journal marker",
-    "finish plate (OME metadata, ROI tables, consolidate)",
-    "summary: disk usage walk",
+# (module, attribute, stage). Each is wrapped with an exclusive-time clock while a real
+# one-worker conversion runs; names the current code no longer has are skipped.
+_PROFILED = [
+    ("napari_hcs_zarr.writer", "prepare_raw_plate", "parse metadata (MRF/MLF/MES)"),
+    ("napari_hcs_zarr.writer", "_create_hierarchy", "create arrays + journal plan"),
+    ("napari_hcs_zarr.writer", "read_field_image", "read TIFFs (tifffile)"),
+    ("napari_hcs_zarr.writer", "stitch_plane", "stitch (paste into the well canvas)"),
+    ("napari_hcs_zarr.writer", "downsample_mean2", "pyramid (downsample_mean2)"),
+    ("napari_hcs_zarr.ngff:NgffFormat", "write_plane_chunks", "chunk writes (encode + file)"),
+    ("zarr:Array", "__setitem__", "zarr array writes"),
+    ("napari_hcs_zarr.writer", "_histogram", "histogram"),
+    ("napari_hcs_zarr.writer", "_finish_plate", "finish plate (OME metadata, ROI tables)"),
+    ("napari_hcs_zarr.writer", "_disk_usage", "summary: disk usage walk"),
 ]
-APART = [
-    "blosc-lz4 encode of the same chunks",
-    "plain file writes of those encoded chunks",
-]
+_ENCODE_APART = "blosc-lz4 encode of the same chunks"
 
 
-class _FieldImages(dict):
-    """Field images already read, handed to the stitcher by field."""
+def _resolve(spec: str):
+    import importlib
 
-    def get_field(self, fov):
-        return self[fov.index]
+    module, _, cls = spec.partition(":")
+    target = importlib.import_module(module)
+    return getattr(target, cls) if cls else target
 
 
-def stage_breakdown(raw: Path, out: Path, write_empty_chunks: bool | None) -> dict[str, float]:
-    """Our converter's work, done serially on one thread, one stage at a time.
+def stage_profile(raw: Path, out: Path, ngff: str) -> dict[str, float]:
+    """Time the stages of a real conversion (``convert``, one worker, ``ngff``).
 
-    Uses the converter's own building blocks (parser, array creation, field reader,
-    stitcher, downsampler, zarr arrays, metadata) in the order ``iter_convert`` and
-    ``run_plane_job`` call them. Also measured apart, for the zarr writes: encoding the
-    same chunks with blosc alone, and writing those bytes to plain files.
-    ``write_empty_chunks``: None keeps zarr's default (False), else sets it.
+    Wraps the converter's functions (``_PROFILED``) with clocks that count exclusive
+    time (a stage called inside another is not counted twice; zarr writes made inside
+    another stage stay with it). Also encodes every written plane's chunks with blosc
+    alone, apart (not in the total), to show what compression itself costs.
     """
+    import threading
+    from collections import defaultdict
+
     import numcodecs
     import numpy as np
-    import zarr
 
-    from napari_hcs_zarr import writer as w
-    from napari_hcs_zarr.ngff import format_for
-    from napari_hcs_zarr.pyramid import downsample_mean2
-    from napari_hcs_zarr.raw_plate import RawField
-    from napari_hcs_zarr.stitching import stitch_plane
+    from napari_hcs_zarr.writer import ConversionOptions, convert
 
-    t = dict.fromkeys(STAGES + APART, 0.0)
-
-    def clock(key: str, start: float) -> float:
-        now = time.perf_counter()
-        t[key] += now - start
-        return now
-
-    config = {} if write_empty_chunks is None else {"write_empty_chunks": write_empty_chunks}
+    times: dict[str, float] = defaultdict(float)
+    local = threading.local()
     codec = numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)
-    scratch = out.with_name(out.name + ".plain")
-    for folder in (out, scratch):
-        if folder.exists():
-            shutil.rmtree(folder)
-    scratch.mkdir(parents=True)
-    fmt = format_for("0.4")
-    options = w.ConversionOptions(levels=LEVELS, ngff="0.4", overwrite=True, workers=1)
 
-    s = time.perf_counter()
-    plate = w.prepare_raw_plate(raw, None)
-    s = clock("parse metadata (MRF/MLF/MES)", s)
-    layouts = [w._WellLayout(x, x.image_shape_yx(plate.field_shape)) for x in plate.wells]
-    w._create_hierarchy(plate, out, fmt, layouts, LEVELS, options)
-    clock("create arrays + journal plan", s)
-    jobs = w._jobs(plate, out, fmt, layouts, LEVELS, "profile")
-    arrays: dict[str, zarr.Array] = {}
-    for job in jobs:
-        s = time.perf_counter()
-        images = _FieldImages()
-        for index, _y, _x, name in job.fields:
-            images[index] = w.read_field_image(Path(name), job.field_shape)
-        s = clock("read TIFFs (tifffile)", s)
-        fields = [RawField(index=i, y_px=y, x_px=x, y_um=0.0, x_um=0.0) for i, y, x, _ in job.fields]
-        plane = stitch_plane(fields, job.well_shape, np.dtype(job.dtype), images.get_field)
-        s = clock("stitch (paste into well canvas)", s)
-        hist = None
-        for level in range(job.levels):
-            if level:
-                plane = downsample_mean2(plane)
-                s = clock("pyramid (downsample_mean2)", s)
-            key = f"{job.image_path}/{level}"
-            if key not in arrays:  # the converter caches open arrays too (_open_array)
-                arrays[key] = zarr.open_array(store=str(out), path=key, mode="r+", zarr_format=2)
-                if config:  # open_array ignores config= in zarr 3.1; with_config does not
-                    arrays[key] = arrays[key].with_config(config)
-            array = arrays[key]
-            s = time.perf_counter()
-            array[job.index] = plane
-            s = clock("zarr array writes (all levels)", s)
-            # the same chunks, encoded alone, then written as plain files
-            ch = array.chunks[-2:]
-            encoded = []
-            for y0 in range(0, plane.shape[0], ch[0]):
-                for x0 in range(0, plane.shape[1], ch[1]):
-                    part = plane[y0 : y0 + ch[0], x0 : x0 + ch[1]]
-                    if part.shape != ch:
-                        block = np.zeros(ch, dtype=plane.dtype)
-                        block[: part.shape[0], : part.shape[1]] = part
-                        part = block
-                    encoded.append(codec.encode(np.ascontiguousarray(part)))
-            s = clock("blosc-lz4 encode of the same chunks", s)
-            folder = scratch / job.job_id / str(level)
-            folder.mkdir(parents=True)
-            for i, data in enumerate(encoded):
-                (folder / str(i)).write_bytes(data)
-            s = clock("plain file writes of those encoded chunks", s)
-            if level == min(2, job.levels - 1):
-                hist = w._histogram(plane)
-                s = clock("histogram", s)
-        marker = out / w.JOURNAL_DIR / "done" / f"{job.job_id}.json"
-        marker.write_text(json.dumps({"channel": job.channel, "histogram": hist}))
-        clock("journal marker", s)
-    s = time.perf_counter()
-    w._finish_plate(plate, out, fmt, layouts, LEVELS)
-    s = clock("finish plate (OME metadata, ROI tables, consolidate)", s)
-    w._disk_usage(out)
-    clock("summary: disk usage walk", s)
-    shutil.rmtree(scratch)
-    shutil.rmtree(out)
-    return t
+    def encode_apart(plane: np.ndarray, chunk_yx: tuple[int, int]) -> None:
+        start = time.perf_counter()
+        ch, cw = chunk_yx
+        for y in range(0, plane.shape[-2], ch):
+            for x in range(0, plane.shape[-1], cw):
+                tile = plane[..., y : y + ch, x : x + cw]
+                if tile.shape[-2:] != (ch, cw):
+                    padded = np.zeros(tile.shape[:-2] + (ch, cw), dtype=plane.dtype)
+                    padded[..., : tile.shape[-2], : tile.shape[-1]] = tile
+                    tile = padded
+                codec.encode(np.ascontiguousarray(tile))
+        times[_ENCODE_APART] += time.perf_counter() - start
+
+    def wrap(function, stage: str, attribute: str):
+        def timed(*args, **kwargs):
+            stack = getattr(local, "stack", None)
+            if stack is None:
+                stack = local.stack = []
+            if attribute == "__setitem__" and stack:  # zarr writes inside another stage
+                return function(*args, **kwargs)
+            stack.append(0.0)
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                nested = stack.pop()
+                times[stage] += elapsed - nested
+                if stack:
+                    stack[-1] += elapsed
+                if attribute == "write_plane_chunks":
+                    encode_apart(args[3], tuple(args[4]))
+                elif attribute == "__setitem__" and isinstance(args[2], np.ndarray):
+                    encode_apart(args[2], tuple(args[0].chunks[-2:]))
+
+        return timed
+
+    patched = []
+    for spec, attribute, stage in _PROFILED:
+        try:
+            owner = _resolve(spec)
+            original = getattr(owner, attribute)
+        except (ImportError, AttributeError):
+            continue
+        setattr(owner, attribute, wrap(original, stage, attribute))
+        patched.append((owner, attribute, original))
+    if out.exists():
+        shutil.rmtree(out)
+    try:
+        start = time.perf_counter()
+        options = ConversionOptions(levels=LEVELS, ngff=ngff, overwrite=True, workers=1)
+        convert(raw, out, options)
+        total = time.perf_counter() - start - times[_ENCODE_APART]  # the apart encode
+    finally:
+        for owner, attribute, original in reversed(patched):
+            setattr(owner, attribute, original)
+        shutil.rmtree(out, ignore_errors=True)
+    result = {stage: times.get(stage, 0.0) for _, _, stage in _PROFILED}
+    result["other (job scheduling, journal, progress)"] = total - sum(result.values())
+    result["total"] = total
+    result[_ENCODE_APART] = times[_ENCODE_APART]
+    return result
+
+
+def _run_profile_child(raw: Path, out: Path, ngff: str) -> None:
+    print(json.dumps(stage_profile(raw, out, ngff)))
 
 
 def profile_markdown(raw: Path, out_root: Path) -> str:
+    """Stage profiles of NGFF 0.4 and 0.5 conversions, each in a fresh subprocess."""
     runs = {}
-    for label, wec in (("zarr default", None), ("write_empty_chunks=True", True)):
+    me = [sys.executable, str(Path(__file__).resolve())]
+    for ngff in ("0.4", "0.5"):
         warm_cache(raw)
-        os.sync()
-        wait_for_quiet()
-        runs[label] = stage_breakdown(raw, out_root / "profile.zarr", wec)
+        out = out_root / f"profile-{ngff}.zarr"
+        cmd = [*me, "_profile", str(raw), str(out), "--ngff", ngff]
+        runs[f"NGFF {ngff}"] = measure_clean(cmd, out)
     labels = list(runs)
-    totals = {label: sum(runs[label][k] for k in STAGES) for label in labels}
+    stages = [k for k in runs[labels[0]] if k not in ("total", _ENCODE_APART)]
+    stages = [k for k in stages if k not in _MEASURE_KEYS]
     lines = [
-        "## Where our converter's time goes (one thread)",
+        "## Where our converter's time goes (one worker)",
         "",
-        "`bench_convert.py --profile`: the conversion re-done serially on one thread, stage by",
-        "stage, with the converter's own functions (NGFF 0.4, 5 levels), once with zarr's",
-        "default array config and once with `write_empty_chunks=True`. The last two rows are",
-        "measured apart, on the same chunks, as a reference for the zarr write row.",
+        "`bench_convert.py --profile`: a real `convert` with one worker, in its own subprocess,",
+        "with the converter's functions wrapped in clocks (exclusive time). The encode row is",
+        "measured apart (blosc-lz4 alone on the same chunks, not in the total): it shows how",
+        "much of the write stage is compression.",
         "",
-        "| stage | " + " | ".join(f"s ({lab})" for lab in labels) + " | share (default) |",
+        "| stage | " + " | ".join(f"s ({lab})" for lab in labels) + f" | share ({labels[0]}) |",
         "|---|" + "---:|" * (len(labels) + 1),
     ]
-    base = labels[0]
-    for key in STAGES:
+    base = runs[labels[0]]
+    for key in stages:
+        if all(runs[lab][key] < 0.005 for lab in labels):
+            continue
         cells = " | ".join(f"{runs[lab][key]:.2f}" for lab in labels)
-        lines.append(f"| {key} | {cells} | {100 * runs[base][key] / totals[base]:.0f}% |")
-    cells = " | ".join(f"{totals[lab]:.2f}" for lab in labels)
-    lines.append(f"| **total (serial)** | {cells} | 100% |")
-    for key in APART:
-        cells = " | ".join(f"{runs[lab][key]:.2f}" for lab in labels)
-        lines.append(f"| _apart: {key}_ | {cells} | |")
+        lines.append(f"| {key} | {cells} | {100 * base[key] / base['total']:.0f}% |")
+    cells = " | ".join(f"{runs[lab]['total']:.2f}" for lab in labels)
+    lines.append(f"| **total (one worker)** | {cells} | 100% |")
+    cells = " | ".join(f"{runs[lab][_ENCODE_APART]:.2f}" for lab in labels)
+    lines.append(f"| _apart: {_ENCODE_APART}_ | {cells} | |")
     return "\n".join(lines) + "\n"
+
+
+_MEASURE_KEYS = ("process_seconds", "peak_rss_mb", "cpu_seconds", "other_cpu_seconds", "disturbed")
 
 
 # --------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_profile":
+        p = argparse.ArgumentParser()
+        p.add_argument("raw", type=Path)
+        p.add_argument("out", type=Path)
+        p.add_argument("--ngff", default="0.4")
+        a = p.parse_args(argv[1:])
+        _run_profile_child(a.raw, a.out, a.ngff)
+        return 0
     if argv and argv[0] == "_ours":
         p = argparse.ArgumentParser()
         p.add_argument("raw", type=Path)
@@ -653,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--contenders",
         nargs="+",
-        default=["ours", "ours-0.5", "ours-1worker", "ours-wec", "fractal", "fractal-2proc", "floor"],
+        default=["ours", "ours-0.5", "ours-1worker", "fractal", "fractal-2proc", "floor"],
         choices=sorted(LABELS),
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="where the input folder lives")
@@ -673,6 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     raw = ensure_dataset(args.data)
     versions = package_versions(args.fractal_python)  # before the runs: the code measured
+    fingerprint = src_fingerprint()
     files = tiff_files(raw)
     raw_bytes = sum(p.stat().st_size for p in files)
     print(f"input: {raw} ({len(files)} TIFFs, {raw_bytes / 1e6:.0f} MB)", flush=True)
@@ -690,6 +711,7 @@ def main(argv: list[str] | None = None) -> int:
             cmd, out = commands[name]
             warm_cache(raw)
             result = measure_clean(cmd, out)
+            result["src"] = src_fingerprint()
             runs[name].append(result)
             print(
                 f"[{repeat + 1}/{args.repeats}] {name:14s} {result['seconds']:7.2f} s  "
@@ -702,6 +724,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in contenders:
         shutil.rmtree(commands[name][1], ignore_errors=True)
 
+    changed = sorted({r["src"] for rs in runs.values() for r in rs} - {fingerprint})
+    if changed:
+        print(f"WARNING: src/ changed during the benchmark ({fingerprint} -> {', '.join(changed)})")
     rows = summarise(runs, raw_bytes)
     print()
     print(table(rows))
@@ -718,6 +743,8 @@ def main(argv: list[str] | None = None) -> int:
         "files": len(files),
         "raw_mb": raw_bytes / 1e6,
         "repeats": args.repeats,
+        "src_fingerprint": fingerprint,
+        "src_changed_during_run": changed,
     }
     if args.json:
         record = {"meta": meta, "rows": rows, "runs": runs, "profile_md": profile_md}

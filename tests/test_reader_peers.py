@@ -67,8 +67,18 @@ def assert_block(plate_level, lead: tuple, y0: int, x0: int, expected: np.ndarra
 
 @pytest.fixture
 def chunk_reads(monkeypatch):
-    """Keys of every chunk (not metadata document) read from a LocalStore."""
+    """Keys of every chunk (not metadata document) read, through zarr's LocalStore or
+    straight from the chunk files by the plugin's direct reader."""
+    from napari_hcs_zarr.chunk_reader import DirectChunkReader
+
     reads: list[str] = []
+    read_chunk = DirectChunkReader.read_chunk
+
+    def counting_read_chunk(self, index):
+        reads.append(f"{self.directory}/{self._chunk_key(index)}")
+        return read_chunk(self, index)
+
+    monkeypatch.setattr(DirectChunkReader, "read_chunk", counting_read_chunk)
     get = zarr.storage.LocalStore.get
     get_partial = zarr.storage.LocalStore.get_partial_values
 

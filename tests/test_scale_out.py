@@ -18,8 +18,12 @@ distributed = pytest.importorskip("distributed")
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=40,
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=40,
     ) as local_cluster:
         yield local_cluster
 
@@ -27,12 +31,16 @@ def cluster():
 @pytest.mark.parametrize("ngff", ["0.4", "0.5"])
 def test_cluster_run_equals_threaded_run(cluster, make_raw, tmp_path, ngff):
     raw = make_raw(
-        SyntheticPlateSpec(wells=["B02", "C03"], fields_yx=(2, 2), field_shape=(128, 160), z_count=3, gap_px=-4)
+        SyntheticPlateSpec(
+            wells=["B02", "C03"], fields_yx=(2, 2), field_shape=(128, 160), z_count=3, gap_px=-4
+        )
     )
     threaded = tmp_path / "threaded.zarr"
     clustered = tmp_path / "cluster.zarr"
     convert(raw, threaded, ConversionOptions(levels=3, ngff=ngff, workers=2))
-    summary = convert(raw, clustered, ConversionOptions(levels=3, ngff=ngff, scheduler=cluster.scheduler_address))
+    summary = convert(
+        raw, clustered, ConversionOptions(levels=3, ngff=ngff, scheduler=cluster.scheduler_address)
+    )
     assert summary.planes_written == 2 * 2 * 3
     assert_same_plate(threaded, clustered)
 
@@ -64,7 +72,9 @@ def test_napari_ome_zarr_and_ome_zarr_py_open_sharded_plate(make_raw, tmp_path):
     from ome_zarr.io import parse_url
     from ome_zarr.reader import Reader
 
-    raw = make_raw(SyntheticPlateSpec(wells=["B02", "C03"], fields_yx=(1, 2), field_shape=(64, 64), z_count=2))
+    raw = make_raw(
+        SyntheticPlateSpec(wells=["B02", "C03"], fields_yx=(1, 2), field_shape=(64, 64), z_count=2)
+    )
     out = tmp_path / "sharded.zarr"
     convert(raw, out, ConversionOptions(levels=2, ngff="0.5"))
     nodes = list(Reader(parse_url(str(out)))())

@@ -31,6 +31,7 @@ class DatasetInfo:
     chunks: tuple[int, ...]
     dtype: np.dtype
     scale: tuple[float, ...]
+    document: dict = field(default_factory=dict)  # the array's zarr metadata
 
 
 @dataclass
@@ -145,6 +146,11 @@ class MetadataSource:
             return {"error": str(error)}
 
 
+def join_path(*parts: str) -> str:
+    """A node path from parts, some of which may be empty (the root is ``""``)."""
+    return "/".join(p.strip("/") for p in parts if p.strip("/"))
+
+
 def _v3_node(document: dict) -> dict:
     node: dict[str, Any] = {"attributes": document.get("attributes", {})}
     if document.get("node_type") == "array":
@@ -231,7 +237,7 @@ def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) 
                     scale = tuple(float(v) for v in transform.get("scale", []))
             scales.append(scale)
         info.datasets = [
-            DatasetInfo(f"{path}/{p}".strip("/"), (), (), np.dtype("uint8"), s or ())
+            DatasetInfo(join_path(path, p), (), (), np.dtype("uint8"), s or ())
             for p, s in zip(dataset_paths, scales, strict=True)
         ]
         images.append(info)
@@ -247,6 +253,7 @@ def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) 
                 break
             try:
                 dataset.shape, dataset.chunks, dataset.dtype = _array_facts(node["array"])
+                dataset.document = node["array"]
             except (KeyError, TypeError, ValueError) as error:
                 problems.append(f"image {info.path}: dataset {dataset.path}: {error}")
                 info.datasets = []
@@ -258,7 +265,7 @@ def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) 
 
 def _label_infos(source: MetadataSource, images: list[ImageInfo], problems: list[str]) -> None:
     """Fill ``label_names`` of images that have a ``labels`` group."""
-    paths = [f"{image.path}/labels" for image in images]
+    paths = [join_path(image.path, "labels") for image in images]
     for image, node in zip(images, source.nodes(paths), strict=True):
         if node and "error" not in node:
             _, ome = read_ome(node.get("attributes", {}))
@@ -268,7 +275,7 @@ def _label_infos(source: MetadataSource, images: list[ImageInfo], problems: list
 
 def label_images(source: MetadataSource, images: list[ImageInfo], name: str) -> list[ImageInfo | None]:
     """The label image ``name`` of each image (None where it has none)."""
-    paths = [f"{image.path}/labels/{name}" for image in images]
+    paths = [join_path(image.path, "labels", name) for image in images]
     problems: list[str] = []
     return _image_infos(source, paths, problems)
 
@@ -323,7 +330,7 @@ def read_plate_info(root: str | Path) -> PlateInfo:
         for well, node in zip(wells, well_nodes, strict=True):
             _, well_ome = read_ome((node or {}).get("attributes", {}))
             entries = (well_ome.get("well") or {}).get("images") or []
-            paths = [f"{well.path}/{e.get('path')}".strip("/") for e in entries if "path" in e]
+            paths = [join_path(well.path, str(e["path"])) for e in entries if "path" in e]
             if not paths:
                 problems.append(f"well {well.name}: no images listed in its metadata")
             image_paths.append(paths)

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 import zarr
 
+from napari_hcs_zarr.chunk_reader import direct_reader
 from napari_hcs_zarr.plate_metadata import (
+    DatasetInfo,
     ImageInfo,
     MetadataSource,
     PlateInfo,
@@ -91,10 +93,14 @@ class PlateModel:
         self.info = info
         self.problems = list(info.problems)
         self._group: zarr.Group | None = None
-        self._arrays: dict[str, zarr.Array] = {}
         self._arrays_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(8, thread_name_prefix="hcs-plate-read")
         self._cache = _ChunkPlaneCache()
+        self._factor_cache: dict[str, list[int]] = {}
+        self._image_tiles: list[list[_Tile]] | None = None
+        self._image_lead: list[int] = []
+        self._datasets: dict[str, DatasetInfo] = {}
+        self._readers: dict[str, Any] = {}
         self.template = self._choose_template()
         names = self.template.axis_names
         self.channel_axis = names.index("c") if "c" in names else None
@@ -166,6 +172,13 @@ class PlateModel:
 
     def _dataset_factors(self, image: ImageInfo) -> list[int]:
         """Downsampling factor in y of each stored level, from the scale metadata."""
+        cached = self._factor_cache.get(image.path)
+        if cached is None:
+            cached = self._factor_cache[image.path] = self._compute_dataset_factors(image)
+        return cached
+
+    @staticmethod
+    def _compute_dataset_factors(image: ImageInfo) -> list[int]:
         y_axis = image.axis_names.index("y")
         base = image.datasets[0].scale[y_axis] or 1.0
         factors = []
@@ -227,6 +240,7 @@ class PlateModel:
                 if not usable:
                     continue
                 dataset = image.datasets[usable[-1]]
+                self._datasets[dataset.path] = dataset
                 stride = factor // stored[usable[-1]]
                 fr, fc = divmod(field_index, self.field_grid[1])
                 y0 = (wy + fr * self.field_slot[0]) // factor
@@ -265,18 +279,13 @@ class PlateModel:
     # ---- arrays -------------------------------------------------------------------------
     def image_levels(self, channel: int) -> list[PlateArray]:
         """The plate of one channel at every level, finest first."""
-        images = [w.images for w in self.info.wells]
-        lead = self._lead_sizes([i for w in images for i in w])
+        if self._image_tiles is None:
+            images = [w.images for w in self.info.wells]
+            self._image_tiles = [self._tiles(images, level) for level in range(len(self.factors))]
+            self._image_lead = self._lead_sizes([i for w in images for i in w])
         return [
-            PlateArray(
-                self,
-                self._tiles(images, level),
-                lead,
-                self.level_shape_yx(level),
-                self.dtype,
-                channel,
-            )
-            for level in range(len(self.factors))
+            PlateArray(self, tiles, self._image_lead, self.level_shape_yx(level), self.dtype, channel)
+            for level, tiles in enumerate(self._image_tiles)
         ]
 
     @property
@@ -300,23 +309,13 @@ class PlateModel:
         if not flat:
             return []
         dtype = flat[0].datasets[0].dtype
-        lead_sizes = []
-        for axis in self.lead_axes:
-            lead_sizes.append(
-                max(
-                    (i.datasets[0].shape[i.axis_names.index(axis)] for i in flat if axis in i.axis_names),
-                    default=1,
-                )
-            )
+        for image in flat:
+            if "c" in image.axis_names and image.datasets[0].shape[image.axis_names.index("c")] > 1:
+                self.problems.append(f"label {name} of {image.path}: several channels; the first is shown")
+        lead_sizes = self._lead_sizes(flat)
+        # A label image's channel axis, if any, has its labels at index 0.
         return [
-            PlateArray(
-                self,
-                self._tiles(images, level),
-                lead_sizes,
-                self.level_shape_yx(level),
-                dtype,
-                None,
-            )
+            PlateArray(self, self._tiles(images, level), lead_sizes, self.level_shape_yx(level), dtype, 0)
             for level in range(len(self.factors))
         ]
 
@@ -330,16 +329,21 @@ class PlateModel:
         units = {a.get("name"): a.get("unit") for a in self.template.axes}
         return tuple(units.get(a) for a in (*self.lead_axes, *_SPATIAL))
 
-    def array(self, path: str) -> zarr.Array:
-        """The stored array at ``path`` (opened once; from consolidated metadata if any)."""
-        with self._arrays_lock:
-            array = self._arrays.get(path)
-            if array is None:
-                if self._group is None:
-                    self._group = zarr.open_group(self.info.root, mode="r")
-                array = self._group[path]
-                self._arrays[path] = array
-            return array
+    def reader(self, path: str):
+        """What reads the stored array at ``path``: its chunk files directly when the
+        encoding allows (see :mod:`~napari_hcs_zarr.chunk_reader`), else zarr."""
+        reader = self._readers.get(path)
+        if reader is None:
+            dataset = self._datasets.get(path)
+            if dataset is not None and dataset.document:
+                reader = direct_reader(self.info.root / path, dataset.document)
+            if reader is None:
+                with self._arrays_lock:
+                    if self._group is None:
+                        self._group = zarr.open_group(self.info.root, mode="r")
+                reader = self._group[path]
+            self._readers[path] = reader
+        return reader
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -449,26 +453,34 @@ class PlateArray:
     ) -> tuple[tuple, np.ndarray] | None:
         y_a, y_b = max(ys.start, tile.y0), min(ys.stop, tile.y0 + tile.height)
         x_a, x_b = max(xs.start, tile.x0), min(xs.stop, tile.x0 + tile.width)
-        stored_sel: list[Any] = []
+        sizes = dict(zip(tile.axis_names, tile.shape, strict=True))
+        # Where the block goes, in plate axis order; and which plate axes the image lacks
+        # (e.g. labels without t): those are broadcast.
         target: list[Any] = []
-        lead_by_axis = dict(zip(self._model.lead_axes, lead, strict=True))
-        for axis, size in zip(tile.axis_names, tile.shape, strict=True):
+        stored_lead: dict[str, int | slice] = {}
+        broadcast: list[int] = []
+        for axis, wanted in zip(self._model.lead_axes, lead, strict=True):
+            if axis not in sizes:
+                if isinstance(wanted, slice):
+                    broadcast.append(len(target))
+                    target.append(slice(None))
+                continue
+            if isinstance(wanted, int):
+                if wanted >= sizes[axis]:
+                    return None
+                stored_lead[axis] = wanted
+                continue
+            present = range(wanted.start, min(wanted.stop, sizes[axis]), wanted.step)
+            if not len(present):
+                return None
+            stored_lead[axis] = slice(present.start, present.stop, present.step)
+            target.append(slice(0, len(present)))
+        stored_sel: list[Any] = []
+        for axis, size in sizes.items():
             if axis == "c":
                 if self._channel is None or self._channel >= size:
                     return None
                 stored_sel.append(self._channel)
-            elif axis in lead_by_axis:
-                wanted = lead_by_axis[axis]
-                if isinstance(wanted, int):
-                    if wanted >= size:
-                        return None
-                    stored_sel.append(wanted)
-                else:
-                    start, stop = wanted.start, min(wanted.stop, size)
-                    if stop <= start:
-                        return None
-                    stored_sel.append(slice(start, stop))
-                    target.append(slice(0, stop - start))
             elif axis == "y":
                 stored_sel.append(
                     slice((y_a - tile.y0) * tile.stride, (y_b - tile.y0) * tile.stride, tile.stride)
@@ -477,13 +489,17 @@ class PlateArray:
                 stored_sel.append(
                     slice((x_a - tile.x0) * tile.stride, (x_b - tile.x0) * tile.stride, tile.stride)
                 )
+            else:
+                stored_sel.append(stored_lead[axis])
         target += [slice(y_a - ys.start, y_b - ys.start), slice(x_a - xs.start, x_b - xs.start)]
         block = self._read_stored(tile, tuple(stored_sel))
+        if broadcast:
+            block = np.expand_dims(block, tuple(broadcast))
         return tuple(target), block
 
     def _read_stored(self, tile: _Tile, selection: tuple) -> np.ndarray:
         if not tile.single_chunk:
-            return np.asarray(self._model.array(tile.array_path)[selection])
+            return np.asarray(self._model.reader(tile.array_path)[selection])
         # The tile plane is one chunk: read it whole once, then cut from memory.
         plane_key = tuple((s.start, s.stop) if isinstance(s, slice) else s for s in selection[:-2])
         key = (tile.array_path, plane_key)
@@ -492,6 +508,6 @@ class PlateArray:
             whole = tuple(
                 s if not isinstance(s, slice) else slice(s.start, s.stop) for s in selection[:-2]
             ) + (slice(None), slice(None))
-            plane = np.asarray(self._model.array(tile.array_path)[whole])
+            plane = np.asarray(self._model.reader(tile.array_path)[whole])
             self._model._cache.put(key, plane)
         return plane[(..., selection[-2], selection[-1])]

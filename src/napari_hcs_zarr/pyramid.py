@@ -14,9 +14,7 @@ def downsample_mean2(plane: np.ndarray) -> np.ndarray:
     h, w = plane.shape[-2] // 2, plane.shape[-1] // 2
     if np.issubdtype(plane.dtype, np.integer) and plane.dtype.itemsize <= 2:
         # Sum row pairs (contiguous), then neighbouring columns; 2x faster than 2x2 views.
-        rows = np.add(
-            plane[..., 0 : 2 * h : 2, : 2 * w], plane[..., 1 : 2 * h : 2, : 2 * w], dtype=np.uint32
-        )
+        rows = np.add(plane[..., 0 : 2 * h : 2, : 2 * w], plane[..., 1 : 2 * h : 2, : 2 * w], dtype=np.uint32)
         pairs = rows.reshape(*rows.shape[:-1], w, 2)
         total = np.add(pairs[..., 0], pairs[..., 1])
         total += 2
