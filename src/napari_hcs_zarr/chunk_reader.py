@@ -16,9 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import numcodecs
+from numcodecs import blosc
 import numpy as np
 
 _V3_COMPRESSORS = {"blosc", "zstd", "gzip"}
+
+
+def _decoder(codec: Any) -> Any:
+    """A function decoding bytes with ``codec`` (Blosc without numcodecs' per-call checks)."""
+    if isinstance(codec, numcodecs.Blosc):
+        return blosc.decompress
+    return codec.decode
 
 
 class DirectChunkReader:
@@ -55,7 +63,7 @@ class DirectChunkReader:
         if self._strip_checksum:
             data = data[:-4]
         for decoder in self._decoders:
-            data = decoder.decode(data)
+            data = decoder(data)
         array = np.frombuffer(data, dtype=self.dtype)
         return array.reshape(self.chunks, order=self._order)
 
@@ -93,7 +101,7 @@ def _v2_reader(directory: Path, document: dict) -> DirectChunkReader | None:
     if document.get("filters"):
         return None
     compressor = document.get("compressor")
-    decoders = [numcodecs.get_codec(compressor)] if compressor else []
+    decoders = [_decoder(numcodecs.get_codec(compressor))] if compressor else []
     dtype = np.dtype(document["dtype"])
     if dtype.hasobject:
         return None
@@ -131,7 +139,7 @@ def _v3_reader(directory: Path, document: dict) -> DirectChunkReader | None:
             config.pop("typesize", None)
             if name == "blosc":
                 config = {"cname": config.get("cname", "lz4"), "clevel": config.get("clevel", 5)}
-            decoders.append(numcodecs.get_codec({"id": name, **config}))
+            decoders.append(_decoder(numcodecs.get_codec({"id": name, **config})))
         else:
             return None
     decoders.reverse()  # encoded in order, decoded in reverse

@@ -35,6 +35,9 @@ from napari_hcs_zarr.plate_metadata import (
 #: Largest texture side a GL implementation is guaranteed to take; the coarsest plate
 #: level is made to fit it.
 GL_TEXTURE_LIMIT = 16384
+#: Wells whose chunks are at least this large are read on several threads (decoding
+#: large chunks releases the GIL); small ones are read faster one after another.
+_PARALLEL_CHUNK_BYTES = 2**20
 _SPATIAL = ("y", "x")
 
 
@@ -51,6 +54,7 @@ class _Tile:
     height: int  # extent on the plate level (clipped to the field slot)
     width: int
     single_chunk: bool  # the whole tile plane is one stored chunk
+    chunk_bytes: int
 
 
 class _ChunkPlaneCache:
@@ -261,6 +265,7 @@ class PlateModel:
                         height,
                         width,
                         single,
+                        int(np.prod(dataset.chunks)) * dataset.dtype.itemsize,
                     )
                 )
         return tiles
@@ -437,11 +442,11 @@ class PlateArray:
         hits = np.flatnonzero(
             (self._y0 < ys.stop) & (self._y1 > ys.start) & (self._x0 < xs.stop) & (self._x1 > xs.start)
         )
-        jobs = [(self._tiles[i], lead, ys, xs) for i in hits]
-        if len(jobs) > 1:
-            results = list(self._model._pool.map(lambda job: self._read_tile(*job), jobs))
+        tiles = [self._tiles[i] for i in hits]
+        if len(tiles) > 1 and tiles[0].chunk_bytes >= _PARALLEL_CHUNK_BYTES:
+            results = list(self._model._pool.map(lambda tile: self._read_tile(tile, lead, ys, xs), tiles))
         else:
-            results = [self._read_tile(*job) for job in jobs]
+            results = [self._read_tile(tile, lead, ys, xs) for tile in tiles]
         for placement in results:
             if placement is not None:
                 target, block = placement
