@@ -112,8 +112,12 @@ class MetadataSource:
                     nodes[key] = _v3_node(value)
                 self._consolidated = nodes
 
-    def node(self, path: str) -> dict | None:
-        """``{"attributes": ..., "array": {...} or absent}``, or None when there is no node."""
+    def node(self, path: str, kind: str = "any") -> dict | None:
+        """``{"attributes": ..., "array": {...} or absent}``, or None when there is no node.
+
+        ``kind`` (``"group"``, ``"array"`` or ``"any"``) says which zarr v2 documents are
+        worth reading: a group's ``.zattrs``, an array's ``.zarray``, or both.
+        """
         if self._consolidated is not None:
             return self._consolidated.get(path)
         base = self.root / path if path else self.root
@@ -121,27 +125,29 @@ class MetadataSource:
             document = base / "zarr.json"
             return _v3_node(_read_json(document)) if document.is_file() else None
         node: dict[str, Any] = {"attributes": {}}
-        found = False
+        if kind != "group":
+            array = base / ".zarray"
+            if array.is_file():
+                node["array"] = _read_json(array)
+                return node
+            if kind == "array":
+                return None
         attributes = base / ".zattrs"
         if attributes.is_file():
             node["attributes"] = _read_json(attributes)
-            found = True
-        array = base / ".zarray"
-        if array.is_file():
-            node["array"] = _read_json(array)
-            found = True
-        return node if found or (base / ".zgroup").is_file() else None
+            return node
+        return node if (base / ".zgroup").is_file() else None
 
-    def nodes(self, paths: list[str]) -> list[dict | None]:
+    def nodes(self, paths: list[str], kind: str = "any") -> list[dict | None]:
         """Several nodes; read concurrently when not consolidated."""
         if self._consolidated is not None or len(paths) < 4:
-            return [self._safe_node(p) for p in paths]
+            return [self._safe_node(p, kind) for p in paths]
         with ThreadPoolExecutor(_READ_THREADS) as pool:
-            return list(pool.map(self._safe_node, paths))
+            return list(pool.map(lambda p: self._safe_node(p, kind), paths))
 
-    def _safe_node(self, path: str) -> dict | None:
+    def _safe_node(self, path: str, kind: str) -> dict | None:
         try:
-            return self.node(path)
+            return self.node(path, kind)
         except PlateFormatError as error:
             return {"error": str(error)}
 
@@ -203,7 +209,7 @@ def ome_kind(source: MetadataSource) -> str | None:
 
 def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) -> list[ImageInfo | None]:
     """Images at ``paths`` (two concurrent rounds: groups, then their arrays)."""
-    groups = source.nodes(paths)
+    groups = source.nodes(paths, "group")
     images: list[ImageInfo | None] = []
     pending: list[tuple[ImageInfo, list[str]]] = []
     for path, node in zip(paths, groups, strict=True):
@@ -243,7 +249,7 @@ def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) 
         images.append(info)
         pending.append((info, [d.path for d in info.datasets]))
     array_paths = [p for _, paths_ in pending for p in paths_]
-    array_nodes = dict(zip(array_paths, source.nodes(array_paths), strict=True))
+    array_nodes = dict(zip(array_paths, source.nodes(array_paths, "array"), strict=True))
     for info, _ in pending:
         for dataset in info.datasets:
             node = array_nodes.get(dataset.path)
@@ -266,7 +272,7 @@ def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) 
 def _label_infos(source: MetadataSource, images: list[ImageInfo], problems: list[str]) -> None:
     """Fill ``label_names`` of images that have a ``labels`` group."""
     paths = [join_path(image.path, "labels") for image in images]
-    for image, node in zip(images, source.nodes(paths), strict=True):
+    for image, node in zip(images, source.nodes(paths, "group"), strict=True):
         if node and "error" not in node:
             _, ome = read_ome(node.get("attributes", {}))
             labels = ome.get("labels") or node.get("attributes", {}).get("labels") or []
@@ -325,7 +331,7 @@ def read_plate_info(root: str | Path) -> PlateInfo:
     if kind == "image":
         image_paths = [[""]]
     else:
-        well_nodes = source.nodes([w.path for w in wells])
+        well_nodes = source.nodes([w.path for w in wells], "group")
         image_paths = []
         for well, node in zip(wells, well_nodes, strict=True):
             _, well_ome = read_ome((node or {}).get("attributes", {}))
