@@ -18,6 +18,8 @@ from napari_hcs_zarr.raw_sources import raw_format_of
 log = logging.getLogger(__name__)
 
 _ZARR_MARKERS = (".zattrs", ".zgroup", "zarr.json")
+#: Plates with more occupied wells open with the well-names layer hidden (one click shows it).
+WELL_NAMES_SHOWN_UP_TO = 384
 
 
 def get_reader(path: str | list[str]):
@@ -87,6 +89,8 @@ def layer_data(layers: PlateLayers, source: str) -> list[tuple[Any, dict, str]]:
                     "size": 0.0,
                     "face_color": "transparent",
                     "border_width": 0,
+                    # Hundreds of names are unreadable at plate zoom and slow to draw.
+                    "visible": len(names) <= WELL_NAMES_SHOWN_UP_TO,
                     "metadata": {"plate": source},
                 },
                 "points",

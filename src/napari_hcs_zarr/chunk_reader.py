@@ -12,6 +12,7 @@ and returns None for anything else, which is then read through zarr.
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class DirectChunkReader:
         order: str,
     ) -> None:
         self.directory = directory
+        self._directory_text = str(directory)
         self.shape = shape
         self.chunks = chunks
         self.dtype = dtype
@@ -57,7 +59,8 @@ class DirectChunkReader:
     def read_chunk(self, index: tuple[int, ...]) -> np.ndarray | None:
         """The decoded chunk at grid ``index``, or None when its file does not exist."""
         try:
-            data: Any = (self.directory / self._chunk_key(index)).read_bytes()
+            with open(os.path.join(self._directory_text, self._chunk_key(index)), "rb") as handle:
+                data: Any = handle.read()
         except FileNotFoundError:
             return None
         if self._strip_checksum:

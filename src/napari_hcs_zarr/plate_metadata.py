@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,10 @@ class ImageInfo:
     datasets: list[DatasetInfo]
     channels: list[dict[str, Any]] = field(default_factory=list)
     label_names: list[str] = field(default_factory=list)
+    axis_names: list[str] = field(init=False)
 
-    @property
-    def axis_names(self) -> list[str]:
-        return [a.get("name", "") for a in self.axes]
+    def __post_init__(self) -> None:
+        self.axis_names = [str(a.get("name", "")) for a in self.axes]
 
 
 @dataclass
@@ -81,17 +82,29 @@ class MetadataSource:
         self.root = root
         self.zarr_format = 3 if (root / "zarr.json").is_file() else 2
         self._consolidated: dict[str, dict] | None = None
-        self._load_consolidated()
+        self._loaded = False
 
     @property
     def consolidated(self) -> bool:
+        self._load_consolidated()
         return self._consolidated is not None
 
+    def root_attributes(self) -> dict:
+        """The root group's attributes, reading as little as possible (no consolidated
+        metadata for zarr v2)."""
+        if self.zarr_format == 2:
+            path = self.root / ".zattrs"
+            return _read_root_json(path) if path.is_file() else {}
+        return _read_root_json(self.root / "zarr.json").get("attributes", {})
+
     def _load_consolidated(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
         if self.zarr_format == 2:
             path = self.root / ".zmetadata"
             if path.is_file():
-                documents = _read_json(path).get("metadata", {})
+                documents = _read_root_json(path).get("metadata", {})
                 nodes: dict[str, dict] = {}
                 for key, value in documents.items():
                     node_path, _, name = key.rpartition("/")
@@ -104,7 +117,7 @@ class MetadataSource:
                         node["group"] = True
                 self._consolidated = nodes
         else:
-            root_doc = _read_json(self.root / "zarr.json")
+            root_doc = _read_root_json(self.root / "zarr.json")
             consolidated = root_doc.get("consolidated_metadata")
             if isinstance(consolidated, dict) and "metadata" in consolidated:
                 nodes = {"": _v3_node(root_doc)}
@@ -118,6 +131,7 @@ class MetadataSource:
         ``kind`` (``"group"``, ``"array"`` or ``"any"``) says which zarr v2 documents are
         worth reading: a group's ``.zattrs``, an array's ``.zarray``, or both.
         """
+        self._load_consolidated()
         if self._consolidated is not None:
             return self._consolidated.get(path)
         base = self.root / path if path else self.root
@@ -140,6 +154,7 @@ class MetadataSource:
 
     def nodes(self, paths: list[str], kind: str = "any") -> list[dict | None]:
         """Several nodes; read concurrently when not consolidated."""
+        self._load_consolidated()
         if self._consolidated is not None or len(paths) < 4:
             return [self._safe_node(p, kind) for p in paths]
         with ThreadPoolExecutor(_READ_THREADS) as pool:
@@ -162,6 +177,22 @@ def _v3_node(document: dict) -> dict:
     if document.get("node_type") == "array":
         node["array"] = document
     return node
+
+
+def _read_root_json(path: Path) -> dict:
+    """A root metadata document, parsed once while unchanged: napari's reader selection
+    and the reader both look at it, and with consolidated metadata it can be megabytes."""
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise PlateFormatError(path, f"unreadable metadata ({error.strerror or error})") from None
+    return _read_json_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read_json_cached(path_text: str, mtime_ns: int, size: int) -> dict:
+    del mtime_ns, size  # part of the cache key only
+    return _read_json(Path(path_text))
 
 
 def _read_json(path: Path) -> dict:
@@ -193,11 +224,8 @@ def _array_facts(array: dict) -> tuple[tuple[int, ...], tuple[int, ...], np.dtyp
 
 
 def ome_kind(source: MetadataSource) -> str | None:
-    """``"plate"``, ``"well"``, ``"image"`` or None for the hierarchy's root (one read)."""
-    node = source.node("")
-    if node is None:
-        return None
-    _, ome = read_ome(node.get("attributes", {}))
+    """``"plate"``, ``"well"``, ``"image"`` or None for the hierarchy's root (one small read)."""
+    _, ome = read_ome(source.root_attributes())
     if "plate" in ome:
         return "plate"
     if "well" in ome:

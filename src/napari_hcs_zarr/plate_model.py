@@ -38,6 +38,9 @@ GL_TEXTURE_LIMIT = 16384
 #: Wells whose chunks are at least this large are read on several threads (decoding
 #: large chunks releases the GIL); small ones are read faster one after another.
 _PARALLEL_CHUNK_BYTES = 2**20
+#: Recent results kept per plate array (napari repeats requests while adding a layer).
+_RESULT_CACHE_ITEMS = 4
+_RESULT_CACHE_BYTES = 64 * 2**20
 _SPATIAL = ("y", "x")
 
 
@@ -401,6 +404,8 @@ class PlateArray:
         self._x0 = np.array([t.x0 for t in tiles], dtype=np.int64)
         self._y1 = self._y0 + np.array([t.height for t in tiles], dtype=np.int64)
         self._x1 = self._x0 + np.array([t.width for t in tiles], dtype=np.int64)
+        self._results: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._results_lock = threading.Lock()
 
     @property
     def size(self) -> int:
@@ -415,6 +420,24 @@ class PlateArray:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         selection = _normalize_key(key, self.shape)
+        # napari asks for the same region several times while adding a layer (slice,
+        # thumbnail, refresh): answer repeats from memory. Results are read-only.
+        cache_key = tuple((s.start, s.stop, s.step) if isinstance(s, slice) else s for s in selection)
+        with self._results_lock:
+            cached = self._results.get(cache_key)
+            if cached is not None:
+                self._results.move_to_end(cache_key)
+                return cached
+        result = self._read(selection)
+        if result.nbytes <= _RESULT_CACHE_BYTES:
+            result.setflags(write=False)
+            with self._results_lock:
+                self._results[cache_key] = result
+                while len(self._results) > _RESULT_CACHE_ITEMS:
+                    self._results.popitem(last=False)
+        return result
+
+    def _read(self, selection: list[int | slice]) -> np.ndarray:
         *lead, ys, xs = selection
         if not isinstance(ys, slice) or not isinstance(xs, slice):
             # An integer y or x: read the row/column as a slice of one, then drop the axis.
