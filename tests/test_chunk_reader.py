@@ -56,6 +56,9 @@ def test_direct_reads_equal_zarr(tmp_path, zarr_format, options):
         (slice(0, 3), slice(5, 33), slice(17, 52)),
         (2, slice(3, 37, 4), slice(1, 50, 3)),
         (0, 36, slice(None)),
+        (1, slice(2, 10), slice(3, 15)),  # inside one chunk
+        (1, 5, slice(2, 19, 3)),  # inside one chunk, with an int and a step
+        (slice(2, 3), slice(33, 36), slice(41, 50)),  # inside a chunk never written
     ]:
         np.testing.assert_array_equal(reader[selection], array[selection], err_msg=str(selection))
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numcodecs
-from numcodecs import blosc
 import numpy as np
+from numcodecs import blosc
 
 _V3_COMPRESSORS = {"blosc", "zstd", "gzip"}
 
@@ -83,6 +83,17 @@ class DirectChunkReader:
                 bounds.append((int(item), int(item) + 1))
                 steps.append(1)
                 keep.append(False)
+        index = tuple(a // c for (a, _), c in zip(bounds, self.chunks, strict=True))
+        if all(b > a and (b - 1) // c == i for (a, b), c, i in zip(bounds, self.chunks, index, strict=True)):
+            # Inside one chunk (the plate overview's case): a view of the decoded chunk.
+            chunk = self.read_chunk(index)
+            within = tuple(
+                slice(a - i * c, b - i * c, st) if k else a - i * c
+                for (a, b), c, i, st, k in zip(bounds, self.chunks, index, steps, keep, strict=True)
+            )
+            if chunk is None:
+                return np.full(self._selection_shape(bounds, steps, keep), self.fill_value, self.dtype)
+            return chunk[within]
         out = np.full([b - a for a, b in bounds], self.fill_value, dtype=self.dtype)
         if out.size:
             grid = [range(a // c, -(-b // c)) for (a, b), c in zip(bounds, self.chunks, strict=True)]
@@ -98,6 +109,10 @@ class DirectChunkReader:
                 out[tuple(target)] = chunk[tuple(source)]
         out = out[tuple(slice(None, None, s) for s in steps)]
         return out[tuple(slice(None) if k else 0 for k in keep)]
+
+    @staticmethod
+    def _selection_shape(bounds, steps, keep) -> tuple[int, ...]:
+        return tuple(len(range(a, b, st)) for (a, b), st, k in zip(bounds, steps, keep, strict=True) if k)
 
 
 def _v2_reader(directory: Path, document: dict) -> DirectChunkReader | None:
