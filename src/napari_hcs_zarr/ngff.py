@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import google_crc32c
 import numcodecs
 import numpy as np
 import zarr
@@ -94,19 +95,26 @@ class NgffFormat:
         )
 
     def write_plane_chunks(
-        self, array_dir: Path, index: tuple[int, ...], plane: np.ndarray, chunk_yx: tuple[int, int]
+        self,
+        array_dir: Path,
+        index: tuple[int, ...],
+        plane: np.ndarray,
+        chunk_yx: tuple[int, int],
+        sharded: bool = False,
     ) -> None:
-        """Write the Y/X plane at ``index`` of an unsharded array made by :meth:`create_array`.
+        """Write the Y/X plane at ``index`` of an array made by :meth:`create_array`.
 
-        Each chunk is encoded and written straight to its file, as zarr would write it
-        (edge chunks padded with the fill value 0): zarr's general write path costs more
-        than the compression itself for the many small writes of a conversion.
+        Chunks are encoded and written straight to their files, as zarr writes them (edge
+        chunks padded with the fill value 0); with ``sharded`` the plane is one shard
+        (zarr's ``sharding_indexed`` layout: the inner chunks, then their offsets and sizes
+        as little-endian uint64 with a crc32c, at the end). zarr's general write path
+        costs more than the compression itself for the many writes of a conversion.
         """
         ch, cw = chunk_yx
         h, w = plane.shape
         prefix = [str(i) for i in index]
-        base = array_dir if self.zarr_format == 2 else array_dir / "c"
         little = plane.dtype.newbyteorder("<")
+        encoded = {}
         for cy in range(-(-h // ch)):
             for cx in range(-(-w // cw)):
                 tile = plane[cy * ch : (cy + 1) * ch, cx * cw : (cx + 1) * cw]
@@ -114,9 +122,25 @@ class NgffFormat:
                     padded = np.zeros((ch, cw), dtype=plane.dtype)
                     padded[: tile.shape[0], : tile.shape[1]] = tile
                     tile = padded
+                encoded[cy, cx] = _BLOSC.encode(np.ascontiguousarray(tile, dtype=little))
+        base = array_dir if self.zarr_format == 2 else array_dir / "c"
+        if not sharded:
+            for (cy, cx), data in encoded.items():
                 path = base.joinpath(*prefix, str(cy), str(cx))
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(_BLOSC.encode(np.ascontiguousarray(tile, dtype=little)))
+                path.write_bytes(data)
+            return
+        rows, columns = -(-h // ch), -(-w // cw)
+        table = np.empty((rows, columns, 2), dtype="<u8")
+        offset = 0
+        for (cy, cx), data in encoded.items():
+            table[cy, cx] = (offset, len(data))
+            offset += len(data)
+        index_bytes = table.tobytes()
+        checksum = np.uint32(google_crc32c.value(index_bytes)).astype("<u4").tobytes()
+        path = base.joinpath(*prefix, "0", "0")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"".join(encoded.values()) + index_bytes + checksum)
 
 
 NGFF_04 = NgffFormat(version="0.4", zarr_format=2)

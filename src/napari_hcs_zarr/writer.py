@@ -18,12 +18,10 @@ import json
 import os
 import shutil
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -134,16 +132,6 @@ class PlaneJob:
     fields: tuple[tuple[int, int, int, str | None], ...]
     chunk_shapes: tuple[tuple[int, int], ...]  # Y/X chunk of each level
     sharded: bool
-    session: str
-
-
-@lru_cache(maxsize=4096)
-def _open_array(output: str, path: str, zarr_format: int, session: str) -> zarr.Array:
-    del session  # part of the cache key only: a new conversion never sees stale arrays
-    array = zarr.open_array(store=output, path=path, mode="r+", zarr_format=zarr_format)
-    # Every chunk of a plane is written exactly once: skip zarr's scan for all-zero chunks
-    # (~40% of the conversion time on 2 cores).
-    return array.with_config({"write_empty_chunks": True})
 
 
 def read_field_image(path: Path, field_shape: tuple[int, int]) -> np.ndarray:
@@ -198,13 +186,13 @@ def run_plane_job(job: PlaneJob) -> dict:
     for level in range(job.levels):
         if level:
             plane = downsample_mean2(plane)
-        array_path = f"{job.image_path}/{level}"
-        if job.sharded:  # a shard is one whole plane: zarr assembles it
-            _open_array(job.output, array_path, job.zarr_format, job.session)[job.index] = plane
-        else:
-            format_for(job.ngff).write_plane_chunks(
-                Path(job.output) / array_path, job.index, plane, job.chunk_shapes[level]
-            )
+        format_for(job.ngff).write_plane_chunks(
+            Path(job.output) / job.image_path / str(level),
+            job.index,
+            plane,
+            job.chunk_shapes[level],
+            sharded=job.sharded,
+        )
         if level == histogram_level:
             histogram = _histogram(plane)
     stats = {"channel": job.channel, "histogram": histogram}
@@ -326,7 +314,6 @@ def _jobs(
     options: ConversionOptions,
     layouts: list[_WellLayout],
     levels: int,
-    session: str,
 ) -> list[PlaneJob]:
     jobs = []
     for layout in layouts:
@@ -359,7 +346,6 @@ def _jobs(
                             fields=fields,
                             chunk_shapes=chunk_shapes,
                             sharded=_sharded(fmt, options),
-                            session=session,
                         )
                     )
     return jobs
@@ -541,8 +527,7 @@ def iter_convert(
         yield ProgressEvent(0, 1, "creating arrays")
         _create_hierarchy(plate, output, fmt, layouts, levels, options)
 
-    session = uuid.uuid4().hex
-    jobs = _jobs(plate, output, fmt, options, layouts, levels, session)
+    jobs = _jobs(plate, output, fmt, options, layouts, levels)
     done_dir = output / JOURNAL_DIR / "done"
     finished = {p.stem for p in done_dir.glob("*.json")} if resuming else set()
     pending = [j for j in jobs if j.job_id not in finished]
