@@ -114,6 +114,7 @@ class NgffFormat:
         h, w = plane.shape
         prefix = [str(i) for i in index]
         little = plane.dtype.newbyteorder("<")
+        base = array_dir if self.zarr_format == 2 else array_dir / "c"
         encoded = {}
         for cy in range(-(-h // ch)):
             for cx in range(-(-w // cw)):
@@ -122,13 +123,14 @@ class NgffFormat:
                     padded = np.zeros((ch, cw), dtype=plane.dtype)
                     padded[: tile.shape[0], : tile.shape[1]] = tile
                     tile = padded
-                encoded[cy, cx] = _BLOSC.encode(np.ascontiguousarray(tile, dtype=little))
-        base = array_dir if self.zarr_format == 2 else array_dir / "c"
-        if not sharded:
-            for (cy, cx), data in encoded.items():
+                data = _BLOSC.encode(np.ascontiguousarray(tile, dtype=little))
+                if sharded:
+                    encoded[cy, cx] = data
+                    continue
                 path = base.joinpath(*prefix, str(cy), str(cx))
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
+        if not sharded:
             return
         rows, columns = -(-h // ch), -(-w // cw)
         table = np.empty((rows, columns, 2), dtype="<u8")

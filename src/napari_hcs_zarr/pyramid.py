@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 
+#: Output rows computed at once by :func:`downsample_mean2`.
+_BAND_ROWS = 512
+
+
 def downsample_mean2(plane: np.ndarray) -> np.ndarray:
     """Halve the last two axes by the mean of each 2x2 block, rounded half up.
 
@@ -13,13 +17,22 @@ def downsample_mean2(plane: np.ndarray) -> np.ndarray:
     """
     h, w = plane.shape[-2] // 2, plane.shape[-1] // 2
     if np.issubdtype(plane.dtype, np.integer) and plane.dtype.itemsize <= 2:
-        # Sum row pairs (contiguous), then neighbouring columns; 2x faster than 2x2 views.
-        rows = np.add(plane[..., 0 : 2 * h : 2, : 2 * w], plane[..., 1 : 2 * h : 2, : 2 * w], dtype=np.uint32)
-        pairs = rows.reshape(*rows.shape[:-1], w, 2)
-        total = np.add(pairs[..., 0], pairs[..., 1])
-        total += 2
-        total >>= 2
-        return total.astype(plane.dtype)
+        # Sum row pairs (contiguous), then neighbouring columns: 2x faster than 2x2 views.
+        # In bands of output rows, so the uint32 sums stay small next to a 0.8 GB plane.
+        out = np.empty((*plane.shape[:-2], h, w), dtype=plane.dtype)
+        for top in range(0, h, _BAND_ROWS):
+            bottom = min(top + _BAND_ROWS, h)
+            rows = np.add(
+                plane[..., 2 * top : 2 * bottom : 2, : 2 * w],
+                plane[..., 2 * top + 1 : 2 * bottom : 2, : 2 * w],
+                dtype=np.uint32,
+            )
+            pairs = rows.reshape(*rows.shape[:-1], w, 2)
+            total = np.add(pairs[..., 0], pairs[..., 1])
+            total += 2
+            total >>= 2
+            out[..., top:bottom, :] = total
+        return out
     block = plane[..., : 2 * h, : 2 * w].reshape(*plane.shape[:-2], h, 2, w, 2)
     if np.issubdtype(plane.dtype, np.integer):
         total = block.sum(axis=(-3, -1), dtype=np.int64)
