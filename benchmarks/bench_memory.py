@@ -30,8 +30,16 @@ def child(raw: str, out: str, workers: int) -> None:
     started = time.perf_counter()
     summary = convert(raw, out, ConversionOptions(overwrite=True, workers=workers))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": time.perf_counter() - started, "peak_rss_mb": peak_mb,
-                      "levels": summary.levels, "planes": summary.planes_written}))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - started,
+                "peak_rss_mb": peak_mb,
+                "levels": summary.levels,
+                "planes": summary.planes_written,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -44,8 +52,12 @@ def main() -> None:
         child(args.child[0], args.child[1], int(args.child[2]))
         return
     spec = SyntheticPlateSpec(
-        wells=["B03"], fields_yx=(9, 8), field_shape=(2160, 2560), channels=1,
-        z_count=args.planes, name="seed-well",
+        wells=["B03"],
+        fields_yx=(9, 8),
+        field_shape=(2160, 2560),
+        channels=1,
+        z_count=args.planes,
+        name="seed-well",
     )
     raw = args.data / f"seed-well-9x8-2160x2560-z{args.planes}"
     if not (raw / "MeasurementData.mlf").is_file():
@@ -53,19 +65,26 @@ def main() -> None:
         write_synthetic_cellvoyager(raw, spec)
     raw_bytes = sum(p.stat().st_size for p in raw.glob("*.tif"))
     plane_mb = 19440 * 20480 * 2 / 2**20
-    print(f"input: 1 well, 72 fields of 2160x2560, {args.planes} planes: {raw_bytes / 2**30:.2f} GiB; "
-          f"one stitched plane = {plane_mb:.0f} MiB")
+    print(
+        f"input: 1 well, 72 fields of 2160x2560, {args.planes} planes: {raw_bytes / 2**30:.2f} GiB; "
+        f"one stitched plane = {plane_mb:.0f} MiB"
+    )
     out = args.data / "seed-well-out.zarr"
     rows = []
     for workers in (1, 2):
         result = subprocess.run(
             [sys.executable, __file__, "--child", str(raw), str(out), str(workers)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         rows.append((workers, figures))
-        print(f"workers={workers}: {figures['seconds']:.1f} s, peak RSS {figures['peak_rss_mb']:.0f} MiB "
-              f"= {figures['peak_rss_mb'] / plane_mb:.2f} planes, {figures['levels']} levels", flush=True)
+        print(
+            f"workers={workers}: {figures['seconds']:.1f} s, peak RSS {figures['peak_rss_mb']:.0f} MiB "
+            f"= {figures['peak_rss_mb'] / plane_mb:.2f} planes, {figures['levels']} levels",
+            flush=True,
+        )
     shutil.rmtree(out, ignore_errors=True)
     print(f"machine: {os.cpu_count()} cores")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 #: Output rows computed at once by :func:`downsample_mean2`.
 _BAND_ROWS = 512
 

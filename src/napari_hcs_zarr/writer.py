@@ -14,6 +14,8 @@ units with no journal entry.
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import json
 import os
 import shutil
@@ -28,7 +30,7 @@ import numpy as np
 import tifffile
 import zarr
 
-from napari_hcs_zarr.errors import ConversionCancelled, OutputError, RawPlateError
+from napari_hcs_zarr.errors import ConversionCancelled, HcsZarrError, OutputError, RawPlateError
 from napari_hcs_zarr.ngff import NgffFormat, format_for
 from napari_hcs_zarr.plate_names import parse_well_name
 from napari_hcs_zarr.pyramid import default_level_count, downsample_mean2, level_shape
@@ -582,6 +584,15 @@ def _make_executor(options: ConversionOptions) -> tuple[Executor, bool, int]:
         from distributed import Client
 
         client = Client(options.scheduler)
+        try:  # import on every worker now: fails early, and keeps imports out of the tasks
+            client.run(importlib.import_module, __name__)
+            client.run(_keep_freed_memory)
+        except Exception as error:
+            client.close()
+            raise HcsZarrError(
+                f"the workers of {options.scheduler} cannot import {__name__} ({error}); "
+                "install napari-hcs-zarr in their environment"
+            ) from None
         workers = max(1, sum(client.nthreads().values()))
         return _DistributedExecutor(client), True, 2 * workers
     workers = options.workers or os.cpu_count() or 1
@@ -590,6 +601,24 @@ def _make_executor(options: ConversionOptions) -> tuple[Executor, bool, int]:
         True,
         2 * workers,
     )
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc reuse freed memory for the next well plane instead of returning it.
+
+    dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes
+    the mmap threshold at 128 KiB: every plane-sized array is then a fresh mmap whose
+    pages fault in one by one, and a plane takes 1.8x as long as on a thread (measured
+    in benchmarks/bench_scale_out.py). Arrays up to 128 MiB come from the heap instead,
+    and up to 1 GiB of free heap is kept. No effect where the C library is not glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_mmap_threshold, 128 * 2**20)
+    libc.mallopt(m_trim_threshold, 2**30)
 
 
 class _DistributedExecutor(Executor):
