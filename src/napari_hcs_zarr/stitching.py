@@ -11,35 +11,36 @@ the one with the higher index (acquired later) wins.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
-from napari_hcs_zarr.raw_plate import RawField
+Source = TypeVar("Source")
 
 
 def stitch_plane(
-    fields: Sequence[RawField],
+    fields: Sequence[tuple[int, int, int, Source]],
     well_shape: tuple[int, int],
     dtype: np.dtype,
-    read_field: Callable[[RawField], np.ndarray | None],
+    read_field: Callable[[Source], np.ndarray | None],
 ) -> np.ndarray:
     """One stitched well plane.
 
     Parameters
     ----------
     fields
-        The well's fields, with pixel positions.
+        ``(field index, y_px, x_px, source)`` of each field of the well.
     well_shape
         Height and width of the well image.
     read_field
-        Returns a field's image for this plane, or ``None`` when the file is missing
-        (its area is left at 0).
+        Returns the image of a field's ``source`` for this plane, or ``None`` when it is
+        missing (its area is left at 0).
     """
     canvas = np.zeros(well_shape, dtype=dtype)
-    for fov in sorted(fields, key=lambda f: f.index):
-        image = read_field(fov)
+    for _, y, x, source in sorted(fields, key=lambda f: f[0]):
+        image = read_field(source)
         if image is None:
             continue
         h, w = image.shape
-        canvas[fov.y_px : fov.y_px + h, fov.x_px : fov.x_px + w] = image
+        canvas[y : y + h, x : x + w] = image
     return canvas

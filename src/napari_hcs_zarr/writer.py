@@ -34,7 +34,7 @@ from napari_hcs_zarr.errors import ConversionCancelled, HcsZarrError, OutputErro
 from napari_hcs_zarr.ngff import NgffFormat, format_for
 from napari_hcs_zarr.plate_names import parse_well_name
 from napari_hcs_zarr.pyramid import default_level_count, downsample_mean2, level_shape
-from napari_hcs_zarr.raw_plate import PlaneKey, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw_plate import PlaneKey, RawPlate, RawWell
 from napari_hcs_zarr.raw_sources import read_raw_plate
 from napari_hcs_zarr.roi_tables import write_roi_tables
 from napari_hcs_zarr.stitching import stitch_plane
@@ -169,20 +169,13 @@ def run_plane_job(job: PlaneJob) -> dict:
 
     Returns the plane's intensity histogram (for display windows).
     """
-    dtype = np.dtype(job.dtype)
-    by_index = {f[0]: f for f in job.fields}
 
-    def read(fov: RawField) -> np.ndarray | None:
-        file_name = by_index[fov.index][3]
-        if file_name is None:
-            return None
-        path = Path(file_name)
-        if not path.exists():
-            return None
-        return read_field_image(path, job.field_shape)
+    def read(file_name: str | None) -> np.ndarray | None:
+        if file_name is None or not os.path.exists(file_name):
+            return None  # listed but missing: zeros, as the parser's warning says
+        return read_field_image(Path(file_name), job.field_shape)
 
-    fields = [RawField(index=i, y_px=y, x_px=x, y_um=0.0, x_um=0.0) for i, y, x, _ in job.fields]
-    plane = stitch_plane(fields, job.well_shape, dtype, read)
+    plane = stitch_plane(job.fields, job.well_shape, np.dtype(job.dtype), read)
     histogram = None
     histogram_level = min(2, job.levels - 1)
     for level in range(job.levels):
@@ -537,7 +530,7 @@ def iter_convert(
     done = len(jobs) - len(pending)
     yield ProgressEvent(done, total, f"{len(pending)} well planes to write")
 
-    executor, owns_executor, slots = _make_executor(options)
+    executor, slots = _make_executor(options)
     in_flight: set[Future] = set()
     queue = iter(pending)
     try:
@@ -558,8 +551,7 @@ def iter_convert(
         for future in in_flight:
             future.cancel()
         wait(in_flight)
-        if owns_executor:
-            executor.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
 
     yield ProgressEvent(done, total, "writing plate metadata")
     _finish_plate(plate, output, fmt, layouts, levels)
@@ -578,8 +570,8 @@ def iter_convert(
     return summary
 
 
-def _make_executor(options: ConversionOptions) -> tuple[Executor, bool, int]:
-    """The executor to run plane jobs on, whether we own it, and how many to keep queued."""
+def _make_executor(options: ConversionOptions) -> tuple[Executor, int]:
+    """The executor to run plane jobs on, and how many jobs to keep queued on it."""
     if options.scheduler:
         from distributed import Client
 
@@ -594,13 +586,9 @@ def _make_executor(options: ConversionOptions) -> tuple[Executor, bool, int]:
                 "install napari-hcs-zarr in their environment"
             ) from None
         workers = max(1, sum(client.nthreads().values()))
-        return _DistributedExecutor(client), True, 2 * workers
+        return _DistributedExecutor(client), 2 * workers
     workers = options.workers or os.cpu_count() or 1
-    return (
-        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hcs-convert"),
-        True,
-        2 * workers,
-    )
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hcs-convert"), 2 * workers
 
 
 def _keep_freed_memory() -> None:
