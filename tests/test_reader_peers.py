@@ -661,3 +661,31 @@ def test_json_of_written_plates_is_what_the_tests_assume(oz_plate):
         chunks = array["chunks"]
     assert [d["path"] for d in ome["multiscales"][0]["datasets"]] == ["s0", "s1", "s2"]
     assert chunks == array["shape"]
+
+
+def test_wells_whose_channels_or_dtype_disagree_show_with_a_problem(tmp_path):
+    """A/1: 2 channels uint16 (the template); A/2: 1 channel; B/1: float32 pixels."""
+    root = tmp_path / "mixed.zarr"
+    fmt = FormatV04()
+    group = zarr.open_group(root, mode="w", zarr_format=2)
+    write_plate_metadata(group, ["A", "B"], ["1", "2"], ["A/1", "A/2", "B/1"], fmt=fmt)
+    data = {
+        "A/1": _pixels(1, (2, 32, 32)),
+        "A/2": _pixels(2, (1, 32, 32)),
+        "B/1": _pixels(3, (2, 32, 32)).astype(np.float32),
+    }
+    for path, pixels in data.items():
+        well = group.require_group(path)
+        write_well_metadata(well, ["0"], fmt=fmt)
+        write_image(pixels, well.require_group("0"), scale_factors=[2], axes="cyx", fmt=fmt)
+    model = PlateModel.open(root)
+    problems = " | ".join(model.problems)
+    assert "well A2: 1 channels where the plate has 2" in problems
+    assert "well B1: pixel type float32 differs from uint16" in problems
+    second = model.image_levels(1)[0]
+    y, x = model.well_origin(0, 1)
+    assert (second[y : y + 32, x : x + 32] == 0).all()  # A/2 has no second channel
+    first = model.image_levels(0)[0]
+    np.testing.assert_array_equal(first[y : y + 32, x : x + 32], data["A/2"][0])
+    y, x = model.well_origin(1, 0)
+    np.testing.assert_array_equal(first[y : y + 32, x : x + 32], data["B/1"][0].astype(np.uint16))
