@@ -2,7 +2,7 @@
 
 All contenders convert the same synthetic CellVoyager folder (by default Fractal's
 measured case: 4 wells x 3x3 fields of 1080x1280 uint16 x 3 z x 2 channels, 597 MB =
-571 MiB of TIFFs), each run in its own subprocess, in turn (ours, Fractal, floor, ...), repeated
+570 MiB of TIFFs), each run in its own subprocess, in turn (ours, Fractal, floor, ...), repeated
 ``--repeats`` times; the table reports medians.
 
 - ``ours``: ``napari_hcs_zarr.writer.convert`` (NGFF 0.4, 5 levels, 2 workers).
@@ -502,7 +502,7 @@ _PROFILED = [
     ("napari_hcs_zarr.writer", "read_field_image", "read TIFFs (tifffile)"),
     ("napari_hcs_zarr.writer", "stitch_plane", "stitch (paste into the well canvas)"),
     ("napari_hcs_zarr.writer", "downsample_mean2", "pyramid (downsample_mean2)"),
-    ("napari_hcs_zarr.ngff:NgffFormat", "write_plane_chunks", "chunk writes (encode + file)"),
+    ("napari_hcs_zarr.ngff:NgffFormat", "write_plane_chunks", "chunk/shard writes (encode + file)"),
     ("zarr:Array", "__setitem__", "zarr array writes"),
     ("napari_hcs_zarr.writer", "_histogram", "histogram"),
     ("napari_hcs_zarr.writer", "_finish_plate", "finish plate (OME metadata, ROI tables)"),
@@ -527,6 +527,7 @@ def stage_profile(raw: Path, out: Path, ngff: str) -> dict[str, float]:
     another stage stay with it). Also encodes every written plane's chunks with blosc
     alone, apart (not in the total), to show what compression itself costs.
     """
+    import inspect
     import threading
     from collections import defaultdict
 
@@ -569,10 +570,19 @@ def stage_profile(raw: Path, out: Path, ngff: str) -> dict[str, float]:
                 times[stage] += elapsed - nested
                 if stack:
                     stack[-1] += elapsed
-                if attribute == "write_plane_chunks":
-                    encode_apart(args[3], tuple(args[4]))
-                elif attribute == "__setitem__" and isinstance(args[2], np.ndarray):
-                    encode_apart(args[2], tuple(args[0].chunks[-2:]))
+                try:
+                    if attribute == "write_plane_chunks":
+                        bound = signature.bind(*args, **kwargs).arguments
+                        encode_apart(bound["plane"], tuple(bound["chunk_yx"]))
+                    elif attribute == "__setitem__" and isinstance(args[2], np.ndarray):
+                        encode_apart(args[2], tuple(args[0].chunks[-2:]))
+                except (KeyError, TypeError, IndexError, AttributeError):
+                    pass  # another signature: no apart measure
+
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):
+            signature = None
 
         return timed
 
