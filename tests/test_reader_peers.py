@@ -689,3 +689,28 @@ def test_wells_whose_channels_or_dtype_disagree_show_with_a_problem(tmp_path):
     np.testing.assert_array_equal(first[y : y + 32, x : x + 32], data["A/2"][0])
     y, x = model.well_origin(1, 0)
     np.testing.assert_array_equal(first[y : y + 32, x : x + 32], data["B/1"][0].astype(np.uint16))
+
+
+def test_slow_storage_switches_to_threads_with_the_same_result(oz_plate, monkeypatch):
+    """Reads judged slow go to a thread pool; the plate read that way is the same."""
+    from napari_hcs_zarr import plate_metadata
+
+    sequential = plate_metadata.read_plate_info(oz_plate)
+    pooled_rounds: list[int] = []
+    real_pool = plate_metadata.ThreadPoolExecutor
+
+    class CountingPool(real_pool):
+        def map(self, function, iterable, **kwargs):
+            items = list(iterable)
+            pooled_rounds.append(len(items))
+            return super().map(function, items, **kwargs)
+
+    monkeypatch.setattr(plate_metadata, "ThreadPoolExecutor", CountingPool)
+    monkeypatch.setattr(plate_metadata, "_PROBE_READS", 1)
+    monkeypatch.setattr(plate_metadata, "_SLOW_READ_SECONDS", 0.0)
+    threaded = plate_metadata.read_plate_info(oz_plate)
+    assert pooled_rounds and all(count > 0 for count in pooled_rounds)
+    assert threaded == sequential
+    assert [i.path for w in threaded.wells for i in w.images] == [
+        i.path for w in sequential.wells for i in w.images
+    ]

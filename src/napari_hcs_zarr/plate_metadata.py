@@ -3,12 +3,16 @@
 When the plate has consolidated metadata (``.zmetadata`` for zarr v2, the
 ``consolidated_metadata`` of the root ``zarr.json`` for zarr v3) the whole plate costs one
 read. Otherwise the metadata documents of all wells, then all images, then all arrays
-are fetched concurrently, one round per depth of the hierarchy.
+are fetched, one round per depth of the hierarchy: one after another while they come
+from memory (the page cache answers a small file faster than a thread pool can hand it
+out), and on many threads once reads turn out slow (a network file system, a cold disk).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +25,10 @@ from napari_hcs_zarr.errors import PlateFormatError
 from napari_hcs_zarr.ngff import read_ome
 
 _READ_THREADS = 16
+#: Reads of one round made one after another before their pace is judged.
+_PROBE_READS = 32
+#: Mean seconds per document above which the rest of a round is read on threads.
+_SLOW_READ_SECONDS = 0.0005
 
 
 @dataclass
@@ -80,6 +88,7 @@ class MetadataSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root_text = os.fspath(root)
         self.zarr_format = 3 if (root / "zarr.json").is_file() else 2
         self._consolidated: dict[str, dict] | None = None
         self._loaded = False
@@ -134,31 +143,45 @@ class MetadataSource:
         self._load_consolidated()
         if self._consolidated is not None:
             return self._consolidated.get(path)
-        base = self.root / path if path else self.root
+        # Plain strings: thousands of nodes, and pathlib's joins would cost more than the reads.
+        base = f"{self._root_text}/{path}" if path else self._root_text
         if self.zarr_format == 3:
-            document = base / "zarr.json"
-            return _v3_node(_read_json(document)) if document.is_file() else None
+            document = _read_json_if_present(f"{base}/zarr.json")
+            return None if document is None else _v3_node(document)
         node: dict[str, Any] = {"attributes": {}}
         if kind != "group":
-            array = base / ".zarray"
-            if array.is_file():
-                node["array"] = _read_json(array)
+            array = _read_json_if_present(f"{base}/.zarray")
+            if array is not None:
+                node["array"] = array
                 return node
             if kind == "array":
                 return None
-        attributes = base / ".zattrs"
-        if attributes.is_file():
-            node["attributes"] = _read_json(attributes)
+        attributes = _read_json_if_present(f"{base}/.zattrs")
+        if attributes is not None:
+            node["attributes"] = attributes
             return node
-        return node if (base / ".zgroup").is_file() else None
+        return node if os.path.isfile(f"{base}/.zgroup") else None
 
     def nodes(self, paths: list[str], kind: str = "any") -> list[dict | None]:
-        """Several nodes; read concurrently when not consolidated."""
+        """Several nodes, in the order of ``paths``.
+
+        Read one after another; when the first reads show the storage is slow, the rest
+        of the round goes to a thread pool, where waiting on I/O overlaps.
+        """
         self._load_consolidated()
-        if self._consolidated is not None or len(paths) < 4:
-            return [self._safe_node(p, kind) for p in paths]
-        with ThreadPoolExecutor(_READ_THREADS) as pool:
-            return list(pool.map(lambda p: self._safe_node(p, kind), paths))
+        if self._consolidated is not None:
+            return [self._consolidated.get(p) for p in paths]
+        results: list[dict | None] = []
+        started = time.perf_counter()
+        for index, path in enumerate(paths):
+            results.append(self._safe_node(path, kind))
+            done = index + 1
+            if done == _PROBE_READS and done < len(paths):
+                if (time.perf_counter() - started) / done > _SLOW_READ_SECONDS:
+                    with ThreadPoolExecutor(_READ_THREADS) as pool:
+                        results += pool.map(lambda p: self._safe_node(p, kind), paths[done:])
+                    break
+        return results
 
     def _safe_node(self, path: str, kind: str) -> dict | None:
         try:
@@ -195,14 +218,28 @@ def _read_json_cached(path_text: str, mtime_ns: int, size: int) -> dict:
     return _read_json(Path(path_text))
 
 
-def _read_json(path: Path) -> dict:
+def _read_json_if_present(path: str | Path) -> dict | None:
+    """The JSON object at ``path``, or None when there is no such file (one open, no stat)."""
     try:
         with open(path, "rb") as handle:
-            value = json.load(handle)
-    except (OSError, ValueError) as error:
+            text = handle.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise PlateFormatError(path, f"unreadable metadata ({error})") from None
+    try:
+        value = json.loads(text)
+    except ValueError as error:
         raise PlateFormatError(path, f"unreadable metadata ({error})") from None
     if not isinstance(value, dict):
         raise PlateFormatError(path, "metadata is not a JSON object")
+    return value
+
+
+def _read_json(path: Path) -> dict:
+    value = _read_json_if_present(path)
+    if value is None:
+        raise PlateFormatError(path, "unreadable metadata (no such file)")
     return value
 
 
