@@ -176,11 +176,11 @@ class MetadataSource:
         for index, path in enumerate(paths):
             results.append(self._safe_node(path, kind))
             done = index + 1
-            if done == _PROBE_READS and done < len(paths):
-                if (time.perf_counter() - started) / done > _SLOW_READ_SECONDS:
-                    with ThreadPoolExecutor(_READ_THREADS) as pool:
-                        results += pool.map(lambda p: self._safe_node(p, kind), paths[done:])
-                    break
+            probed = done == _PROBE_READS and done < len(paths)
+            if probed and (time.perf_counter() - started) / done > _SLOW_READ_SECONDS:
+                with ThreadPoolExecutor(_READ_THREADS) as pool:
+                    results += pool.map(lambda p: self._safe_node(p, kind), paths[done:])
+                break
         return results
 
     def _safe_node(self, path: str, kind: str) -> dict | None:
