@@ -10,10 +10,12 @@ out), and on many threads once reads turn out slow (a network file system, a col
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -361,7 +363,29 @@ def read_plate_info(root: str | Path) -> PlateInfo:
     PlateFormatError
         When ``root`` holds no OME-Zarr plate, well or image, or its top metadata is invalid.
     """
-    root = Path(root)
+    with garbage_collection_paused():
+        return _read_plate_info(Path(root))
+
+
+@contextmanager
+def garbage_collection_paused():
+    """Pause Python's cyclic garbage collector.
+
+    Parsing thousands of small JSON documents, or placing thousands of well tiles,
+    allocates enough containers to set off full collections, each of which walks every
+    object of the process (napari's are many: in a viewer they took more time than the
+    reads). None of this work makes reference cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_plate_info(root: Path) -> PlateInfo:
     source = MetadataSource(root)
     kind = ome_kind(source)
     if kind is None:

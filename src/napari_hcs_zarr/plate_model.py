@@ -28,6 +28,7 @@ from napari_hcs_zarr.plate_metadata import (
     ImageInfo,
     MetadataSource,
     PlateInfo,
+    garbage_collection_paused,
     label_images,
     read_plate_info,
 )
@@ -428,7 +429,8 @@ class PlateArray:
             if cached is not None:
                 self._results.move_to_end(cache_key)
                 return cached
-        result = self._read(selection)
+        with garbage_collection_paused():
+            result = self._read(selection)
         if result.nbytes <= _RESULT_CACHE_BYTES:
             result.setflags(write=False)
             with self._results_lock:
