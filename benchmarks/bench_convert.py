@@ -502,6 +502,10 @@ _PROFILED = [
     ("napari_hcs_zarr.writer", "read_field_image", "read TIFFs (tifffile)"),
     ("napari_hcs_zarr.writer", "stitch_plane", "stitch (paste into the well canvas)"),
     ("napari_hcs_zarr.writer", "downsample_mean2", "pyramid (downsample_mean2)"),
+    ("napari_hcs_zarr.writer", "_level1_from_tiling_fields", "level 0 from fields (loop, canvas)"),
+    ("napari_hcs_zarr.writer", "encode_chunk", "chunk/shard writes (encode + file)"),
+    ("napari_hcs_zarr.ngff:PlaneChunkWriter", "add", "chunk/shard writes (encode + file)"),
+    ("napari_hcs_zarr.ngff:PlaneChunkWriter", "close", "chunk/shard writes (encode + file)"),
     ("napari_hcs_zarr.ngff:NgffFormat", "write_plane_chunks", "chunk/shard writes (encode + file)"),
     ("zarr:Array", "__setitem__", "zarr array writes"),
     ("napari_hcs_zarr.writer", "_histogram", "histogram"),
@@ -570,14 +574,20 @@ def stage_profile(raw: Path, out: Path, ngff: str) -> dict[str, float]:
                 times[stage] += elapsed - nested
                 if stack:
                     stack[-1] += elapsed
+                apart_started = time.perf_counter()
                 try:
                     if attribute == "write_plane_chunks":
                         bound = signature.bind(*args, **kwargs).arguments
                         encode_apart(bound["plane"], tuple(bound["chunk_yx"]))
+                    elif attribute == "encode_chunk":  # level 0 straight from the fields
+                        bound = signature.bind(*args, **kwargs).arguments
+                        encode_apart(bound["tile"], tuple(bound["chunk_yx"]))
                     elif attribute == "__setitem__" and isinstance(args[2], np.ndarray):
                         encode_apart(args[2], tuple(args[0].chunks[-2:]))
                 except (KeyError, TypeError, IndexError, AttributeError):
                     pass  # another signature: no apart measure
+                if stack:  # the apart encode is no part of the enclosing stage either
+                    stack[-1] += time.perf_counter() - apart_started
 
         try:
             signature = inspect.signature(function)

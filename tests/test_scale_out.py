@@ -28,11 +28,13 @@ def cluster():
         yield local_cluster
 
 
+@pytest.mark.parametrize("gap_px", [-4, 0], ids=["overlap", "tiling"])
 @pytest.mark.parametrize("ngff", ["0.4", "0.5"])
-def test_cluster_run_equals_threaded_run(cluster, make_raw, tmp_path, ngff):
+def test_cluster_run_equals_threaded_run(cluster, make_raw, tmp_path, ngff, gap_px):
+    # gap 0: the fields tile the chunk grid, and level 0 is written field by field
     raw = make_raw(
         SyntheticPlateSpec(
-            wells=["B02", "C03"], fields_yx=(2, 2), field_shape=(128, 160), z_count=3, gap_px=-4
+            wells=["B02", "C03"], fields_yx=(2, 2), field_shape=(128, 160), z_count=3, gap_px=gap_px
         )
     )
     threaded = tmp_path / "threaded.zarr"

@@ -106,43 +106,92 @@ class NgffFormat:
 
         Chunks are encoded and written straight to their files, as zarr writes them (edge
         chunks padded with the fill value 0); with ``sharded`` the plane is one shard
-        (zarr's ``sharding_indexed`` layout: the inner chunks, then their offsets and sizes
-        as little-endian uint64 with a crc32c, at the end). zarr's general write path
-        costs more than the compression itself for the many writes of a conversion.
+        (see :class:`PlaneChunkWriter`). zarr's general write path costs more than the
+        compression itself for the many writes of a conversion.
         """
         ch, cw = chunk_yx
         h, w = plane.shape
-        prefix = [str(i) for i in index]
-        little = plane.dtype.newbyteorder("<")
-        base = array_dir if self.zarr_format == 2 else array_dir / "c"
-        encoded = {}
-        for cy in range(-(-h // ch)):
-            for cx in range(-(-w // cw)):
+        writer = self.plane_chunk_writer(array_dir, index, (-(-h // ch), -(-w // cw)), sharded)
+        for cy in range(writer.grid[0]):
+            for cx in range(writer.grid[1]):
                 tile = plane[cy * ch : (cy + 1) * ch, cx * cw : (cx + 1) * cw]
-                if tile.shape != (ch, cw):
-                    padded = np.zeros((ch, cw), dtype=plane.dtype)
-                    padded[: tile.shape[0], : tile.shape[1]] = tile
-                    tile = padded
-                data = _BLOSC.encode(np.ascontiguousarray(tile, dtype=little))
-                if sharded:
-                    encoded[cy, cx] = data
-                    continue
-                path = base.joinpath(*prefix, str(cy), str(cx))
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-        if not sharded:
+                writer.add(cy, cx, encode_chunk(tile, chunk_yx))
+        writer.close()
+
+    def plane_chunk_writer(
+        self, array_dir: Path, index: tuple[int, ...], grid: tuple[int, int], sharded: bool = False
+    ) -> PlaneChunkWriter:
+        """A writer for the encoded chunks of the Y/X plane at ``index`` (``grid``: chunk
+        rows and columns of the plane)."""
+        base = array_dir if self.zarr_format == 2 else array_dir / "c"
+        return PlaneChunkWriter(base.joinpath(*(str(i) for i in index)), grid, sharded)
+
+
+def encode_chunk(tile: np.ndarray, chunk_yx: tuple[int, int]) -> bytes:
+    """The stored bytes of one chunk (blosc-lz4, little-endian); a tile smaller than
+    ``chunk_yx`` (at the plane's bottom or right edge) is padded with the fill value 0."""
+    if tile.shape != tuple(chunk_yx):
+        padded = np.zeros(chunk_yx, dtype=tile.dtype)
+        padded[: tile.shape[0], : tile.shape[1]] = tile
+        tile = padded
+    return _BLOSC.encode(np.ascontiguousarray(tile, dtype=tile.dtype.newbyteorder("<")))
+
+
+class PlaneChunkWriter:
+    """Writes the encoded chunks of one Y/X plane of one array, in any order.
+
+    Unsharded, each chunk is a file ``<plane_dir>/<cy>/<cx>`` written when it is added.
+    Sharded, the plane is one shard ``<plane_dir>/0/0`` written by :meth:`close` (zarr's
+    ``sharding_indexed`` layout: the inner chunks in row-major order, then their offsets
+    and sizes as little-endian uint64 with a crc32c, at the end).
+
+    Parameters
+    ----------
+    plane_dir
+        The plane's chunk folder: the array folder (``c/`` for zarr v3) and the
+        plane's index.
+    grid
+        Chunk rows and columns of the plane; every chunk must be added.
+    """
+
+    def __init__(self, plane_dir: Path, grid: tuple[int, int], sharded: bool) -> None:
+        self.plane_dir = plane_dir
+        self.grid = grid
+        self.sharded = sharded
+        self._encoded: dict[tuple[int, int], bytes] = {}
+        self._row_dirs: set[int] = set()
+
+    def add(self, cy: int, cx: int, data: bytes) -> None:
+        """Add the encoded chunk at chunk row ``cy``, column ``cx``."""
+        if self.sharded:
+            self._encoded[cy, cx] = data
             return
-        rows, columns = -(-h // ch), -(-w // cw)
+        row_dir = self.plane_dir / str(cy)
+        if cy not in self._row_dirs:
+            row_dir.mkdir(parents=True, exist_ok=True)
+            self._row_dirs.add(cy)
+        (row_dir / str(cx)).write_bytes(data)
+
+    def close(self) -> None:
+        """Write the shard (sharded); nothing to do unsharded."""
+        if not self.sharded:
+            return
+        rows, columns = self.grid
         table = np.empty((rows, columns, 2), dtype="<u8")
         offset = 0
-        for (cy, cx), data in encoded.items():
-            table[cy, cx] = (offset, len(data))
-            offset += len(data)
+        ordered = []
+        for cy in range(rows):
+            for cx in range(columns):
+                data = self._encoded[cy, cx]
+                table[cy, cx] = (offset, len(data))
+                offset += len(data)
+                ordered.append(data)
         index_bytes = table.tobytes()
         checksum = np.uint32(google_crc32c.value(index_bytes)).astype("<u4").tobytes()
-        path = base.joinpath(*prefix, "0", "0")
+        path = self.plane_dir / "0" / "0"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"".join(encoded.values()) + index_bytes + checksum)
+        path.write_bytes(b"".join(ordered) + index_bytes + checksum)
+        self._encoded.clear()
 
 
 NGFF_04 = NgffFormat(version="0.4", zarr_format=2)

@@ -4,39 +4,54 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Output rows computed at once by :func:`downsample_mean2`.
-_BAND_ROWS = 512
+#: Output rows computed at once by :func:`downsample_mean2`: the uint32 sums of a band of
+#: a 4000 px wide image stay within a core's L2 cache (2x faster than 512-row bands).
+_BAND_ROWS = 64
 
 
-def downsample_mean2(plane: np.ndarray) -> np.ndarray:
+def downsample_mean2(plane: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Halve the last two axes by the mean of each 2x2 block, rounded half up.
 
     An odd last row or column is dropped (``floor(n / 2)``), as in the seed layout
     (2430 -> 1215 -> 607).
+
+    Parameters
+    ----------
+    out
+        Where to write the result (shape ``floor(shape / 2)``, the plane's dtype), e.g. a
+        view into a larger image; a new array when ``None``.
     """
     h, w = plane.shape[-2] // 2, plane.shape[-1] // 2
+    if out is None:
+        out = np.empty((*plane.shape[:-2], h, w), dtype=plane.dtype)
     if np.issubdtype(plane.dtype, np.integer) and plane.dtype.itemsize <= 2:
         # Sum row pairs (contiguous), then neighbouring columns: 2x faster than 2x2 views.
-        # In bands of output rows, so the uint32 sums stay small next to a 0.8 GB plane.
-        out = np.empty((*plane.shape[:-2], h, w), dtype=plane.dtype)
-        for top in range(0, h, _BAND_ROWS):
-            bottom = min(top + _BAND_ROWS, h)
-            rows = np.add(
+        # In bands of output rows, so the uint32 sums stay in cache next to a 0.8 GB plane.
+        band = max(1, min(_BAND_ROWS, h))
+        rows = np.empty((*plane.shape[:-2], band, 2 * w), dtype=np.uint32)
+        total = np.empty((*plane.shape[:-2], band, w), dtype=np.uint32)
+        for top in range(0, h, band):
+            bottom = min(top + band, h)
+            row_sums = rows[..., : bottom - top, :]
+            sums = total[..., : bottom - top, :]
+            np.add(
                 plane[..., 2 * top : 2 * bottom : 2, : 2 * w],
                 plane[..., 2 * top + 1 : 2 * bottom : 2, : 2 * w],
+                out=row_sums,
                 dtype=np.uint32,
             )
-            pairs = rows.reshape(*rows.shape[:-1], w, 2)
-            total = np.add(pairs[..., 0], pairs[..., 1])
-            total += 2
-            total >>= 2
-            out[..., top:bottom, :] = total
+            np.add(row_sums[..., 0::2], row_sums[..., 1::2], out=sums)
+            sums += 2
+            sums >>= 2
+            out[..., top:bottom, :] = sums
         return out
     block = plane[..., : 2 * h, : 2 * w].reshape(*plane.shape[:-2], h, 2, w, 2)
     if np.issubdtype(plane.dtype, np.integer):
         total = block.sum(axis=(-3, -1), dtype=np.int64)
-        return ((total + 2) // 4).astype(plane.dtype)
-    return block.mean(axis=(-3, -1)).astype(plane.dtype)
+        out[...] = (total + 2) // 4
+        return out
+    out[...] = block.mean(axis=(-3, -1))
+    return out
 
 
 def default_level_count(shape_yx: tuple[int, int], coarsest_side: int = 256) -> int:

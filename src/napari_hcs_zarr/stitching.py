@@ -44,3 +44,34 @@ def stitch_plane(
         h, w = image.shape
         canvas[y : y + h, x : x + w] = image
     return canvas
+
+
+def fields_by_grid_cell(
+    fields: Sequence[tuple[int, int, int, Source]],
+    well_shape: tuple[int, int],
+    field_shape: tuple[int, int],
+) -> dict[tuple[int, int], Source] | None:
+    """The field in each cell of the well's grid of field-sized cells, if fields tile it.
+
+    When every field starts on a multiple of the field size, no two fields share a cell
+    and the well is a whole number of cells, the stitched plane's cell ``(row, column)``
+    is exactly its field's image (or zeros where the image is missing), and cells no
+    field covers are zeros: :func:`stitch_plane` would give the same pixels. Then the
+    stitched plane need not be made to write chunks of the field size.
+
+    Returns
+    -------
+    ``{(row, column): source}`` of the cells with a field, or ``None`` when the fields
+    do not tile the grid (they overlap, leave gaps that are not whole cells, or are off
+    the grid).
+    """
+    fh, fw = field_shape
+    if well_shape[0] % fh or well_shape[1] % fw:
+        return None
+    cells: dict[tuple[int, int], Source] = {}
+    for _, y, x, source in fields:
+        inside = 0 <= y <= well_shape[0] - fh and 0 <= x <= well_shape[1] - fw
+        if not inside or y % fh or x % fw or (y // fh, x // fw) in cells:
+            return None
+        cells[y // fh, x // fw] = source
+    return cells

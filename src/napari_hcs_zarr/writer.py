@@ -31,13 +31,13 @@ import tifffile
 import zarr
 
 from napari_hcs_zarr.errors import ConversionCancelled, HcsZarrError, OutputError, RawPlateError
-from napari_hcs_zarr.ngff import NgffFormat, format_for
+from napari_hcs_zarr.ngff import NgffFormat, encode_chunk, format_for
 from napari_hcs_zarr.plate_names import parse_well_name
 from napari_hcs_zarr.pyramid import default_level_count, downsample_mean2, level_shape
 from napari_hcs_zarr.raw_plate import PlaneKey, RawPlate, RawWell
 from napari_hcs_zarr.raw_sources import read_raw_plate
 from napari_hcs_zarr.roi_tables import write_roi_tables
-from napari_hcs_zarr.stitching import stitch_plane
+from napari_hcs_zarr.stitching import fields_by_grid_cell, stitch_plane
 
 JOURNAL_DIR = ".conversion"
 RAW_METADATA_DIR = "raw_metadata"
@@ -167,6 +167,10 @@ def histogram_shift(dtype: np.dtype) -> int:
 def run_plane_job(job: PlaneJob) -> dict:
     """Stitch one well plane, write all its levels, record it in the journal.
 
+    When the fields tile the level-0 chunk grid (see :func:`_level1_from_tiling_fields`),
+    level 0 is written field by field and the stitched plane is never made; otherwise the
+    fields are stitched into one plane first. Both give the same chunks.
+
     Returns the plane's intensity histogram (for display windows).
     """
 
@@ -175,18 +179,20 @@ def run_plane_job(job: PlaneJob) -> dict:
             return None  # listed but missing: zeros, as the parser's warning says
         return read_field_image(Path(file_name), job.field_shape)
 
-    plane = stitch_plane(job.fields, job.well_shape, np.dtype(job.dtype), read)
+    fmt = format_for(job.ngff)
+    image_dir = Path(job.output) / job.image_path
+    plane = _level1_from_tiling_fields(job, fmt, read)
+    first_level = 1
+    if plane is None:
+        plane = stitch_plane(job.fields, job.well_shape, np.dtype(job.dtype), read)
+        first_level = 0
     histogram = None
     histogram_level = min(2, job.levels - 1)
-    for level in range(job.levels):
-        if level:
+    for level in range(first_level, job.levels):
+        if level > first_level:
             plane = downsample_mean2(plane)
-        format_for(job.ngff).write_plane_chunks(
-            Path(job.output) / job.image_path / str(level),
-            job.index,
-            plane,
-            job.chunk_shapes[level],
-            sharded=job.sharded,
+        fmt.write_plane_chunks(
+            image_dir / str(level), job.index, plane, job.chunk_shapes[level], sharded=job.sharded
         )
         if level == histogram_level:
             histogram = _histogram(plane)
@@ -194,6 +200,43 @@ def run_plane_job(job: PlaneJob) -> dict:
     marker = Path(job.output) / JOURNAL_DIR / "done" / f"{job.job_id}.json"
     marker.write_text(json.dumps(stats))
     return stats
+
+
+def _level1_from_tiling_fields(
+    job: PlaneJob, fmt: NgffFormat, read: Callable[[str | None], np.ndarray | None]
+) -> np.ndarray | None:
+    """Write level 0 straight from the fields and return level 1, when the fields allow.
+
+    They allow when the level-0 chunk is the field size and the fields tile the chunk
+    grid (:func:`~napari_hcs_zarr.stitching.fields_by_grid_cell`): then every chunk is
+    one field's image, or zeros. With an even field size each field's 2x2 means are
+    also exactly its part of level 1, so level 1 is made field by field. Returns
+    ``None`` (nothing written) for any other layout, a single level, or an odd field size.
+    """
+    fh, fw = job.field_shape
+    if job.levels < 2 or fh % 2 or fw % 2 or tuple(job.chunk_shapes[0]) != (fh, fw):
+        return None
+    cells = fields_by_grid_cell(job.fields, job.well_shape, job.field_shape)
+    if cells is None:
+        return None
+    dtype = np.dtype(job.dtype)
+    grid = (job.well_shape[0] // fh, job.well_shape[1] // fw)
+    level1 = np.zeros((job.well_shape[0] // 2, job.well_shape[1] // 2), dtype=dtype)
+    chunks = fmt.plane_chunk_writer(Path(job.output) / job.image_path / "0", job.index, grid, job.sharded)
+    empty_chunk = None
+    for cy in range(grid[0]):
+        for cx in range(grid[1]):
+            image = read(cells[cy, cx]) if (cy, cx) in cells else None
+            if image is None:
+                if empty_chunk is None:
+                    empty_chunk = encode_chunk(np.zeros((fh, fw), dtype=dtype), (fh, fw))
+                chunks.add(cy, cx, empty_chunk)
+                continue
+            chunks.add(cy, cx, encode_chunk(image.astype(dtype, copy=False), (fh, fw)))
+            y, x = cy * fh // 2, cx * fw // 2
+            downsample_mean2(image, out=level1[y : y + fh // 2, x : x + fw // 2])
+    chunks.close()
+    return level1
 
 
 def _histogram(plane: np.ndarray) -> dict[str, int]:
