@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,6 @@ from typing import Any
 import google_crc32c
 import numcodecs
 import numpy as np
-import zarr
-import zarr.codecs
 
 #: OME keys whose objects carry their own ``version`` in NGFF 0.4.
 _VERSIONED_KEYS = ("plate", "well", "multiscales")
@@ -47,52 +46,102 @@ class NgffFormat:
             objects["plate"] = {**objects["plate"], "version": "0.5"}
         return {"ome": {"version": "0.5", **objects}}
 
-    def write_ome(self, group: zarr.Group, **objects: Any) -> None:
-        """Add OME objects to ``group``'s attributes, keeping what is there."""
+    def write_ome(self, group_dir: Path, **objects: Any) -> None:
+        """Add OME objects to the attributes of the group at ``group_dir``, keeping what is there."""
         attributes = self.ome_attributes(**objects)
         if self.version == "0.4":
-            group.attrs.update(attributes)
-        else:
-            ome = dict(group.attrs.get("ome", {}))
-            ome.update(attributes["ome"])
-            group.attrs["ome"] = ome
+            path = group_dir / ".zattrs"
+            existing = json.loads(path.read_bytes()) if path.is_file() else {}
+            existing.update(attributes)
+            path.write_bytes(_json_document(existing))
+            return
+        path = group_dir / "zarr.json"
+        document = json.loads(path.read_bytes())
+        ome = dict(document["attributes"].get("ome", {}))
+        ome.update(attributes["ome"])
+        document["attributes"]["ome"] = ome
+        path.write_bytes(_json_document(document))
 
-    # ---- arrays ---------------------------------------------------------------------
+    # ---- nodes ----------------------------------------------------------------------
+    def create_group(self, group_dir: Path) -> None:
+        """Write the metadata document(s) of an empty group at ``group_dir``, as zarr does."""
+        if self.zarr_format == 2:
+            documents = {".zgroup": {"zarr_format": 2}, ".zattrs": {}}
+        else:
+            documents = {"zarr.json": {"attributes": {}, "zarr_format": 3, "node_type": "group"}}
+        _write_documents(group_dir, documents)
+
     def create_array(
         self,
-        group: zarr.Group,
-        name: str,
+        array_dir: Path,
         *,
         shape: tuple[int, ...],
         chunks: tuple[int, ...],
         dtype: np.dtype,
         dimension_names: list[str],
         shards: tuple[int, ...] | None = None,
-        overwrite: bool = False,
-    ) -> zarr.Array:
-        """Create an image array with this version's encoding (blosc-lz4, byte shuffle)."""
+    ) -> None:
+        """Write the metadata of an image array (blosc-lz4, byte shuffle, fill value 0).
+
+        The documents are the ones ``zarr.Group.create_array`` writes for the same
+        arguments (zarr v2 with ``/`` chunk keys, or v3 with the sharding codec when
+        ``shards`` is given), byte for byte (checked by the tests); writing them directly
+        is ~100x faster than zarr for the many arrays of a plate.
+        """
+        dtype = np.dtype(dtype)
+        fill_value = dtype.type(0).item()
         if self.zarr_format == 2:
-            return group.create_array(
-                name,
-                shape=shape,
-                chunks=chunks,
-                dtype=dtype,
-                fill_value=0,
-                compressors=_BLOSC,
-                chunk_key_encoding={"name": "v2", "separator": "/"},
-                overwrite=overwrite,
-            )
-        return group.create_array(
-            name,
-            shape=shape,
-            chunks=chunks,
-            shards=shards,
-            dtype=dtype,
-            fill_value=0,
-            compressors=zarr.codecs.BloscCodec(cname=_BLOSC.cname, clevel=_BLOSC.clevel, shuffle="shuffle"),
-            dimension_names=dimension_names,
-            overwrite=overwrite,
-        )
+            zarray = {
+                "shape": list(shape),
+                "chunks": list(chunks),
+                "dtype": dtype.str,
+                "fill_value": fill_value,
+                "order": "C",
+                "filters": None,
+                "dimension_separator": "/",
+                "compressor": _BLOSC.get_config(),
+                "zarr_format": 2,
+            }
+            _write_documents(array_dir, {".zarray": zarray, ".zattrs": {}})
+            return
+        little = {"name": "bytes", "configuration": {"endian": "little"}}
+        pixels = little if dtype.itemsize > 1 else {"name": "bytes"}  # zarr omits a moot endian
+        blosc = {
+            "name": "blosc",
+            "configuration": {
+                "typesize": dtype.itemsize,
+                "cname": _BLOSC.cname,
+                "clevel": _BLOSC.clevel,
+                "shuffle": "shuffle",
+                "blocksize": 0,
+            },
+        }
+        codecs = [pixels, blosc]
+        if shards is not None:
+            sharding = {
+                "chunk_shape": list(chunks),
+                "codecs": codecs,
+                "index_codecs": [little, {"name": "crc32c"}],
+                "index_location": "end",
+            }
+            codecs = [{"name": "sharding_indexed", "configuration": sharding}]
+        document = {
+            "shape": list(shape),
+            "data_type": dtype.name,
+            "chunk_grid": {
+                "name": "regular",
+                "configuration": {"chunk_shape": list(shards if shards is not None else chunks)},
+            },
+            "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+            "fill_value": fill_value,
+            "codecs": codecs,
+            "attributes": {},
+            "dimension_names": list(dimension_names),
+            "zarr_format": 3,
+            "node_type": "array",
+            "storage_transformers": [],
+        }
+        _write_documents(array_dir, {"zarr.json": document})
 
     def write_plane_chunks(
         self,
@@ -192,6 +241,17 @@ class PlaneChunkWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"".join(ordered) + index_bytes + checksum)
         self._encoded.clear()
+
+
+def _json_document(document: dict) -> bytes:
+    """A metadata document as zarr formats it (2-space indent, NaN allowed)."""
+    return json.dumps(document, indent=2, allow_nan=True).encode()
+
+
+def _write_documents(node_dir: Path, documents: dict[str, dict]) -> None:
+    node_dir.mkdir(parents=True, exist_ok=True)
+    for name, document in documents.items():
+        (node_dir / name).write_bytes(_json_document(document))
 
 
 NGFF_04 = NgffFormat(version="0.4", zarr_format=2)

@@ -314,13 +314,17 @@ def _create_hierarchy(
     levels: int,
     options: ConversionOptions,
 ) -> None:
-    root = zarr.open_group(output, mode="w", zarr_format=fmt.zarr_format)
     prefix = (raw.time_count,) if raw.time_count > 1 else ()
     names = [a["name"] for a in _axes(raw)]
 
-    def create_well_arrays(layout: _WellLayout) -> None:
+    fmt.create_group(output)
+    for row in sorted({layout.well.row for layout in layouts}):
+        fmt.create_group(output / row)
+    for layout in layouts:
         well = layout.well
-        image = root.require_group(f"{well.path}/{IMAGE_PATH}")
+        image_dir = output / well.path / IMAGE_PATH
+        fmt.create_group(output / well.path)
+        fmt.create_group(image_dir)
         for level in range(levels):
             (h, w), (fh, fw) = _level_geometry(layout.shape_yx, raw.field_shape, level)
             chunks = (1,) * len(prefix) + (1, 1, fh, fw)
@@ -328,18 +332,13 @@ def _create_hierarchy(
             if _sharded(fmt, options):
                 shards = chunks[:-2] + (-(-h // fh) * fh, -(-w // fw) * fw)
             fmt.create_array(
-                image,
-                str(level),
+                image_dir / str(level),
                 shape=prefix + (len(raw.channels), well.z_count, h, w),
                 chunks=chunks,
                 shards=shards,
                 dtype=raw.dtype,
                 dimension_names=names,
             )
-
-    for row in sorted({layout.well.row for layout in layouts}):
-        root.require_group(row)
-    _for_each(create_well_arrays, layouts)
     journal = output / JOURNAL_DIR
     (journal / "done").mkdir(parents=True, exist_ok=True)
     (journal / "plan.json").write_text(json.dumps(_plan_record(raw, options, levels)))
@@ -418,7 +417,7 @@ def _channel_windows(raw: RawPlate, stats: Iterable[dict]) -> list[dict]:
 
 
 def _write_image_metadata(
-    raw: RawPlate, image: zarr.Group, fmt: NgffFormat, levels: int, windows: list[dict]
+    raw: RawPlate, image_dir: Path, fmt: NgffFormat, levels: int, windows: list[dict]
 ) -> None:
     z_um, y_um, x_um = raw.pixel_size_um
     lead = [1.0] * (2 if raw.time_count > 1 else 1)
@@ -448,7 +447,7 @@ def _write_image_metadata(
         "rdefs": {"model": "color"},
     }
     fmt.write_ome(
-        image,
+        image_dir,
         multiscales=[{"name": raw.name, "axes": _axes(raw), "datasets": datasets}],
         omero=omero,
     )
@@ -459,22 +458,18 @@ def _finish_plate(
 ) -> None:
     stats = [json.loads(p.read_text()) for p in (output / JOURNAL_DIR / "done").glob("*.json")]
     windows = _channel_windows(raw, stats)
-    root = zarr.open_group(output, mode="r+", zarr_format=fmt.zarr_format)
-
-    def finish_well(layout: _WellLayout) -> None:
+    for layout in layouts:
         well = layout.well
-        image = root[f"{well.path}/{IMAGE_PATH}"]
-        write_roi_tables(output / well.path / IMAGE_PATH, fmt.zarr_format, raw, well, layout.shape_yx)
-        _write_image_metadata(raw, image, fmt, levels, windows)
-        fmt.write_ome(root[well.path], well={"images": [{"path": IMAGE_PATH, "acquisition": 0}]})
-
-    _for_each(finish_well, layouts)
+        image_dir = output / well.path / IMAGE_PATH
+        write_roi_tables(image_dir, fmt.zarr_format, raw, well, layout.shape_yx)
+        _write_image_metadata(raw, image_dir, fmt, levels, windows)
+        fmt.write_ome(output / well.path, well={"images": [{"path": IMAGE_PATH, "acquisition": 0}]})
     metadata_dir = output / RAW_METADATA_DIR
     metadata_dir.mkdir(exist_ok=True)
     for path in raw.metadata_files:
         shutil.copy2(path, metadata_dir / path.name)
     fmt.write_ome(
-        root,
+        output,
         plate={
             "name": raw.name,
             "rows": [{"name": n} for n in raw.row_names],
@@ -497,15 +492,12 @@ def _finish_plate(
     shutil.rmtree(output / JOURNAL_DIR)
 
 
-def _for_each(function: Callable[[_WellLayout], None], layouts: list[_WellLayout]) -> None:
-    """Run ``function`` on every well on a few threads (zarr metadata writes are latency-bound)."""
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="hcs-metadata") as pool:
-        for future in [pool.submit(function, layout) for layout in layouts]:
-            future.result()
-
-
 def _disk_usage(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """Bytes in the files below ``path``."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        total += sum(os.stat(os.path.join(folder, name)).st_size for name in files)
+    return total
 
 
 # --------------------------------------------------------------------------------------

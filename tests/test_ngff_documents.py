@@ -1,0 +1,83 @@
+"""The metadata documents the writer writes itself are the ones zarr writes, byte for byte."""
+
+from __future__ import annotations
+
+import numcodecs
+import numpy as np
+import pytest
+import zarr
+import zarr.codecs
+
+from napari_hcs_zarr.ngff import format_for
+
+
+def files(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def zarr_create_array(group: zarr.Group, zarr_format: int, name: str, **kwargs) -> None:
+    """The image array as zarr creates it with the plate's encoding."""
+    if zarr_format == 2:
+        group.create_array(
+            name,
+            shape=kwargs["shape"],
+            chunks=kwargs["chunks"],
+            dtype=kwargs["dtype"],
+            fill_value=0,
+            compressors=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE),
+            chunk_key_encoding={"name": "v2", "separator": "/"},
+        )
+        return
+    group.create_array(
+        name,
+        fill_value=0,
+        compressors=zarr.codecs.BloscCodec(cname="lz4", clevel=5, shuffle="shuffle"),
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "uint8", "float32"])
+@pytest.mark.parametrize(
+    ("ngff", "sharded", "time_axis"),
+    [("0.4", False, False), ("0.4", False, True), ("0.5", True, False), ("0.5", False, True)],
+)
+def test_groups_arrays_and_ome_attributes_match_zarr(tmp_path, ngff, sharded, time_axis, dtype):
+    fmt = format_for(ngff)
+    prefix = (2,) if time_axis else ()
+    names = (["t"] if time_axis else []) + ["c", "z", "y", "x"]
+    arrays = {
+        "0": {"shape": prefix + (2, 3, 187, 374), "chunks": (1,) * len(prefix) + (1, 1, 96, 128)},
+        "1": {"shape": prefix + (2, 3, 93, 187), "chunks": (1,) * len(prefix) + (1, 1, 93, 128)},
+    }
+    ours, theirs = tmp_path / "ours", tmp_path / "zarr"
+
+    root = zarr.open_group(theirs, mode="w", zarr_format=fmt.zarr_format)
+    image = root.require_group("B/03/0")
+    for name, geometry in arrays.items():
+        shards = None
+        if sharded:  # one shard per plane, as the writer makes them
+            (h, w), (ch, cw) = geometry["shape"][-2:], geometry["chunks"][-2:]
+            shards = geometry["chunks"][:-2] + (-(-h // ch) * ch, -(-w // cw) * cw)
+        kwargs = {"shape": geometry["shape"], "chunks": geometry["chunks"], "dtype": dtype}
+        if fmt.zarr_format == 3:
+            kwargs.update(shards=shards, dimension_names=names)
+        zarr_create_array(image, fmt.zarr_format, name, **kwargs)
+        fmt.create_array(
+            ours / "B/03/0" / name,
+            shape=geometry["shape"],
+            chunks=geometry["chunks"],
+            shards=shards,
+            dtype=np.dtype(dtype),
+            dimension_names=names,
+        )
+    for path in ("", "B", "B/03", "B/03/0"):
+        fmt.create_group(ours / path)
+    assert files(ours) == files(theirs)
+
+    well = {"images": [{"path": "0", "acquisition": 0}]}
+    plate = {"name": "p", "rows": [{"name": "B"}], "columns": [{"name": "03"}], "field_count": 1}
+    for group, objects in ((root["B/03"], {"well": well}), (root, {"plate": plate})):
+        group.attrs.update(fmt.ome_attributes(**objects))
+    fmt.write_ome(ours / "B/03", well=well)
+    fmt.write_ome(ours, plate=plate)
+    assert files(ours) == files(theirs)
