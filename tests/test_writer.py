@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -233,32 +230,6 @@ def assert_same_plate(a, b):
     for path in arrays_a:
         np.testing.assert_array_equal(ra[path][...], rb[path][...], err_msg=path)
     assert ra.attrs.asdict() == rb.attrs.asdict()
-
-
-def test_sigkill_then_resume_equals_uninterrupted(make_raw, tmp_path):
-    spec = SyntheticPlateSpec(
-        wells=["B02", "B03", "C02"], fields_yx=(2, 2), field_shape=(128, 128), z_count=6, gap_px=-3
-    )
-    raw = make_raw(spec)
-    reference = tmp_path / "reference.zarr"
-    convert(raw, reference, ConversionOptions(levels=3))
-    out = tmp_path / "killed.zarr"
-    script = (
-        "import sys\n"
-        "from napari_hcs_zarr.writer import ConversionOptions, iter_convert\n"
-        f"for event in iter_convert({str(raw)!r}, {str(out)!r}, ConversionOptions(levels=3, workers=1)):\n"
-        "    print(event.done, flush=True)\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    for line in process.stdout:
-        if int(line) >= 10:
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait()
-    assert process.returncode == -signal.SIGKILL
-    assert (out / JOURNAL_DIR).is_dir()
-    convert(raw, out, ConversionOptions(levels=3, resume=True))
-    assert_same_plate(reference, out)
 
 
 def test_resume_refuses_other_settings(small_raw, tmp_path):
