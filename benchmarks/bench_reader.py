@@ -239,9 +239,9 @@ def wait_for_quiet(max_cores: float = 0.15, timeout: float = 120.0) -> float:
             return load
 
 
-def run_worker(mode: str, reader: str, path: Path, timeout: float) -> dict:
+def run_worker(mode: str, reader: str, path: Path, timeout: float, quiet_wait: float = 120.0) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, reader, str(path)]
-    wait_for_quiet()
+    wait_for_quiet(timeout=quiet_wait)
     busy_before = _busy_cpu_seconds()
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         started = time.perf_counter()
@@ -632,6 +632,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=900.0, help="per run, seconds")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="longest wait, seconds, for other processes to go quiet before a run",
+    )
     parser.add_argument("--no-doc", action="store_true", help=f"do not write {DOC.name}")
     parser.add_argument("--json", type=Path, help="also write every run's raw result here")
     parser.add_argument(
@@ -657,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
                 for reader in args.readers:
                     runs = results.setdefault((key, variant, reader), {"open": [], "split": [], "memory": []})
                     for mode in ("open", "split", "memory") if reader == "ours" else ("open", "split"):
-                        result = run_worker(mode, reader, path, args.timeout)
+                        result = run_worker(mode, reader, path, args.timeout, args.quiet_wait)
                         runs[mode].append(result)
                         status = result.get("error") or (
                             f"open {result.get('open_s', 0):.2f} s, frame "
