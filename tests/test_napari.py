@@ -130,7 +130,9 @@ def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(20)
-    widget.start_conversion()
+    assert widget._convert.enabled
+    widget._convert.native.click()  # the button itself, as a user presses it
+    assert widget._cancel.enabled and not widget._convert.enabled
     qtbot.waitUntil(lambda: len(viewer.layers) == 3, timeout=120_000)
     timer.stop()
     assert [layer.name for layer in viewer.layers] == ["405", "488", "well names"]
@@ -138,6 +140,23 @@ def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot
     assert "Wrote" in widget._status.value
     attrs = json.loads((tmp_path / "converted.zarr" / ".zattrs").read_text())
     assert [w["path"] for w in attrs["plate"]["wells"]] == ["B/02", "C/03"]
+
+    # The opened plate shows on the canvas: a cell of C03 is blue, the empty C02 is black.
+    from napari_hcs_zarr.plate_model import PlateModel
+
+    model = PlateModel.open(tmp_path / "converted.zarr")
+    blue = viewer.layers["405"]
+    viewer.layers["488"].visible = False
+    viewer.layers["well names"].visible = False
+    viewer.dims.set_point(0, 0)
+    viewer.dims.set_point(1, 0)
+    y0, x0 = model.well_origin(2, 2)
+    center_on(viewer, blue, y0 + 96, x0 + 160, 200)
+    well_pixel = canvas_center(viewer)
+    assert well_pixel[2] > 60 and well_pixel[2] > well_pixel[0] + 30, well_pixel
+    y0, x0 = model.well_origin(2, 1)
+    center_on(viewer, blue, y0 + 96, x0 + 160, 200)
+    assert canvas_center(viewer).max() < 10
 
 
 def test_widget_cancel_leaves_incomplete_plate(make_napari_viewer, qtbot, make_raw, tmp_path):
