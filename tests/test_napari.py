@@ -29,6 +29,21 @@ def canvas_center(viewer) -> np.ndarray:
     return shot[h // 2 - 3 : h // 2 + 3, w // 2 - 3 : w // 2 + 3, :3].reshape(-1, 3).mean(axis=0)
 
 
+def assert_cell_blue_and_empty_black(viewer, blue, model, cell_well, empty_well):
+    """On screen at level 0, t = z = 0: a synthetic cell of ``cell_well`` (row, column) is
+    blue (cells are centred where y and x are 32 mod 64), the empty ``empty_well`` black."""
+    viewer.dims.set_point(0, 0)
+    viewer.dims.set_point(1, 0)
+    y0, x0 = model.well_origin(*cell_well)
+    center_on(viewer, blue, y0 + 96, x0 + 160, 200)
+    well_pixel = canvas_center(viewer)
+    assert well_pixel[2] > 60 and well_pixel[2] > well_pixel[0] + 30, well_pixel
+    y0, x0 = model.well_origin(*empty_well)
+    center_on(viewer, blue, y0 + 60, x0 + 120, 200)
+    empty_pixel = canvas_center(viewer)
+    assert empty_pixel.max() < 10, empty_pixel
+
+
 def test_plate_opens_with_layers_and_pixels(make_napari_viewer, small_plate):
     from napari_hcs_zarr.plate_model import PlateModel
 
@@ -45,20 +60,9 @@ def test_plate_opens_with_layers_and_pixels(make_napari_viewer, small_plate):
     assert blue.contrast_limits[1] > blue.contrast_limits[0] > 0
     assert len(layers) == 3
 
-    model = PlateModel.open(small_plate)
     green.visible = False
-    viewer.dims.set_point(0, 0)
-    viewer.dims.set_point(1, 0)
-    # B04 (row 1, column 3): a synthetic cell (centred where y and x are 32 mod 64) is blue.
-    y0, x0 = model.well_origin(1, 3)
-    center_on(viewer, blue, y0 + 96, x0 + 160, 200)
-    well_pixel = canvas_center(viewer)
-    assert well_pixel[2] > 60 and well_pixel[2] > well_pixel[0] + 30, well_pixel
-    # C04 (row 2, column 3) is empty: black.
-    y0, x0 = model.well_origin(2, 3)
-    center_on(viewer, blue, y0 + 60, x0 + 120, 200)
-    empty_pixel = canvas_center(viewer)
-    assert empty_pixel.max() < 10, empty_pixel
+    # B04 (row 1, column 3) is imaged, C04 (row 2, column 3) is not.
+    assert_cell_blue_and_empty_black(viewer, blue, PlateModel.open(small_plate), (1, 3), (2, 3))
 
 
 def test_whole_plate_overview_renders(make_napari_viewer, small_plate):
@@ -144,19 +148,10 @@ def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot
     # The opened plate shows on the canvas: a cell of C03 is blue, the empty C02 is black.
     from napari_hcs_zarr.plate_model import PlateModel
 
-    model = PlateModel.open(tmp_path / "converted.zarr")
-    blue = viewer.layers["405"]
     viewer.layers["488"].visible = False
     viewer.layers["well names"].visible = False
-    viewer.dims.set_point(0, 0)
-    viewer.dims.set_point(1, 0)
-    y0, x0 = model.well_origin(2, 2)
-    center_on(viewer, blue, y0 + 96, x0 + 160, 200)
-    well_pixel = canvas_center(viewer)
-    assert well_pixel[2] > 60 and well_pixel[2] > well_pixel[0] + 30, well_pixel
-    y0, x0 = model.well_origin(2, 1)
-    center_on(viewer, blue, y0 + 96, x0 + 160, 200)
-    assert canvas_center(viewer).max() < 10
+    model = PlateModel.open(tmp_path / "converted.zarr")
+    assert_cell_blue_and_empty_black(viewer, viewer.layers["405"], model, (2, 2), (2, 1))
 
 
 def test_widget_cancel_leaves_incomplete_plate(make_napari_viewer, qtbot, make_raw, tmp_path):
