@@ -453,6 +453,20 @@ def _write_image_metadata(
     )
 
 
+def _write_fixed_metadata(raw: RawPlate, output: Path, fmt: NgffFormat, layouts: list[_WellLayout]) -> None:
+    """What no pixel changes: each well's ROI tables and a copy of the vendor's metadata files.
+
+    Written while the planes are; neither makes the plate look complete.
+    """
+    for layout in layouts:
+        well = layout.well
+        write_roi_tables(output / well.path / IMAGE_PATH, fmt.zarr_format, raw, well, layout.shape_yx)
+    metadata_dir = output / RAW_METADATA_DIR
+    metadata_dir.mkdir(exist_ok=True)
+    for path in raw.metadata_files:
+        shutil.copy2(path, metadata_dir / path.name)
+
+
 def _finish_plate(
     raw: RawPlate, output: Path, fmt: NgffFormat, layouts: list[_WellLayout], levels: int
 ) -> None:
@@ -460,14 +474,8 @@ def _finish_plate(
     windows = _channel_windows(raw, stats)
     for layout in layouts:
         well = layout.well
-        image_dir = output / well.path / IMAGE_PATH
-        write_roi_tables(image_dir, fmt.zarr_format, raw, well, layout.shape_yx)
-        _write_image_metadata(raw, image_dir, fmt, levels, windows)
+        _write_image_metadata(raw, output / well.path / IMAGE_PATH, fmt, levels, windows)
         fmt.write_ome(output / well.path, well={"images": [{"path": IMAGE_PATH, "acquisition": 0}]})
-    metadata_dir = output / RAW_METADATA_DIR
-    metadata_dir.mkdir(exist_ok=True)
-    for path in raw.metadata_files:
-        shutil.copy2(path, metadata_dir / path.name)
     fmt.write_ome(
         output,
         plate={
@@ -566,6 +574,8 @@ def iter_convert(
     yield ProgressEvent(done, total, f"{len(pending)} well planes to write")
 
     executor, slots = _make_executor(options)
+    side_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hcs-metadata")
+    fixed_metadata = side_thread.submit(_write_fixed_metadata, plate, output, fmt, layouts)
     in_flight: set[Future] = set()
     queue = iter(pending)
     try:
@@ -587,7 +597,9 @@ def iter_convert(
             future.cancel()
         wait(in_flight)
         executor.shutdown(wait=True, cancel_futures=True)
+        side_thread.shutdown(wait=True)
 
+    fixed_metadata.result()
     yield ProgressEvent(done, total, "writing plate metadata")
     _finish_plate(plate, output, fmt, layouts, levels)
     summary = ConversionSummary(
