@@ -81,3 +81,20 @@ def test_groups_arrays_and_ome_attributes_match_zarr(tmp_path, ngff, sharded, ti
     fmt.write_ome(ours / "B/03", well=well)
     fmt.write_ome(ours, plate=plate)
     assert files(ours) == files(theirs)
+
+
+@pytest.mark.parametrize(("ngff", "shard_planes"), [("0.4", True), ("0.5", True), ("0.5", False)])
+def test_consolidated_metadata_matches_zarr(small_raw, tmp_path, ngff, shard_planes):
+    """The converter's consolidated metadata (a plate with a t axis, Z varying per well,
+    ROI tables, the vendor files) is what ``zarr.consolidate_metadata`` writes."""
+    import warnings
+
+    from napari_hcs_zarr.writer import ConversionOptions, convert
+
+    out = tmp_path / "plate.zarr"
+    convert(small_raw, out, ConversionOptions(levels=2, ngff=ngff, shard_planes=shard_planes, workers=1))
+    ours = files(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # v3 consolidated metadata, non-zarr folders
+        zarr.consolidate_metadata(str(out), zarr_format=format_for(ngff).zarr_format)
+    assert files(out) == ours

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import json
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,39 @@ class NgffFormat:
         ome.update(attributes["ome"])
         document["attributes"]["ome"] = ome
         path.write_bytes(_json_document(document))
+
+    def consolidate_metadata(self, root_dir: Path) -> None:
+        """Gather the metadata of every node below ``root_dir`` into the root, as
+        ``zarr.consolidate_metadata`` does (zarr v2: ``.zmetadata``; v3: the root's
+        ``consolidated_metadata``), with the same bytes (checked by the tests).
+
+        Each node's document appears in zarr's canonical key order, nodes sorted by depth,
+        then case-folded path; folders that are no zarr node (the vendor metadata, the
+        journal) are left out.
+        """
+        members = _member_documents(root_dir, self.zarr_format)
+        if self.zarr_format == 2:
+            attributes = json.loads((root_dir / ".zattrs").read_bytes())
+            flat: dict[str, Any] = {".zgroup": {"zarr_format": 2}, ".zattrs": attributes}
+            for path, document in members:
+                flat[f"{path}/.zattrs"] = document.pop("attributes")
+                if "shape" in document:
+                    flat[f"{path}/.zarray"] = document
+                else:  # (zarr writes this object's keys in the reverse order here)
+                    inline = {"metadata": {}, "must_understand": False, "kind": "inline"}
+                    flat[f"{path}/.zgroup"] = {"zarr_format": 2, "consolidated_metadata": inline}
+            _write_documents(root_dir, {".zgroup": {"zarr_format": 2}, ".zattrs": attributes})
+            consolidated = {"metadata": flat, "zarr_consolidated_format": 1}
+            (root_dir / ".zmetadata").write_bytes(json.dumps(consolidated, allow_nan=True).encode())
+            return
+        root = json.loads((root_dir / "zarr.json").read_bytes())
+        document = {
+            "attributes": root["attributes"],
+            "zarr_format": 3,
+            "consolidated_metadata": {"kind": "inline", "must_understand": False, "metadata": dict(members)},
+            "node_type": "group",
+        }
+        _write_documents(root_dir, {"zarr.json": document})
 
     # ---- nodes ----------------------------------------------------------------------
     def create_group(self, group_dir: Path) -> None:
@@ -241,6 +276,72 @@ class PlaneChunkWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"".join(ordered) + index_bytes + checksum)
         self._encoded.clear()
+
+
+#: zarr's key order of array metadata, for each zarr format.
+_ARRAY_KEYS = {
+    2: ("shape", "chunks", "dtype", "fill_value", "order", "filters", "dimension_separator", "compressor"),
+    3: (
+        "shape",
+        "data_type",
+        "chunk_grid",
+        "chunk_key_encoding",
+        "fill_value",
+        "codecs",
+        "attributes",
+        "dimension_names",
+    ),
+}
+
+
+def _member_documents(root_dir: Path, zarr_format: int) -> list[tuple[str, dict]]:
+    """Every group and array below ``root_dir`` with its metadata as zarr's consolidated
+    metadata holds it, sorted as zarr sorts them (by depth, then case-folded path)."""
+    read = _read_v2_node if zarr_format == 2 else _read_v3_node
+    members = []
+    for folder, subfolders, files in os.walk(root_dir):
+        document = read(Path(folder), files)
+        if document is None or "shape" in document:
+            subfolders.clear()  # zarr nodes are only below groups
+        path = Path(folder).relative_to(root_dir).as_posix()
+        if document is not None and path != ".":
+            members.append((path, document))
+    members.sort(key=lambda m: (m[0].count("/"), unicodedata.normalize("NFKC", m[0]).casefold()))
+    return members
+
+
+def _read_v2_node(folder: Path, files: list[str]) -> dict | None:
+    """A v2 group (``{"attributes": ...}``) or array (zarr's key order, plus
+    ``attributes``) at ``folder``; ``None`` when it is no zarr node."""
+    if ".zarray" not in files and ".zgroup" not in files:
+        return None
+    attributes = json.loads((folder / ".zattrs").read_bytes()) if ".zattrs" in files else {}
+    if ".zarray" not in files:
+        return {"attributes": attributes}
+    stored = json.loads((folder / ".zarray").read_bytes())
+    return {key: stored[key] for key in _ARRAY_KEYS[2]} | {"zarr_format": 2, "attributes": attributes}
+
+
+def _read_v3_node(folder: Path, files: list[str]) -> dict | None:
+    """A v3 group (with an empty consolidated metadata) or array (zarr's key order) at
+    ``folder``; ``None`` when it is no zarr node."""
+    if "zarr.json" not in files:
+        return None
+    stored = json.loads((folder / "zarr.json").read_bytes())
+    if stored["node_type"] == "group":
+        return {
+            "attributes": stored.get("attributes", {}),
+            "zarr_format": 3,
+            "consolidated_metadata": {"kind": "inline", "must_understand": False, "metadata": {}},
+            "node_type": "group",
+        }
+    document = {key: stored[key] for key in _ARRAY_KEYS[3] if stored.get(key) is not None}
+    document.setdefault("attributes", {})
+    return document | {
+        "zarr_format": 3,
+        "node_type": "array",
+        "storage_transformers": stored.get("storage_transformers", []),
+    }
 
 
 def _json_document(document: dict) -> bytes:

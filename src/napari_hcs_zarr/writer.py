@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import time
-import warnings
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import tifffile
-import zarr
 
 from napari_hcs_zarr.errors import ConversionCancelled, HcsZarrError, OutputError, RawPlateError
 from napari_hcs_zarr.ngff import NgffFormat, encode_chunk, format_for
@@ -494,9 +492,7 @@ def _finish_plate(
             "acquisitions": [{"id": 0, "name": raw.name, "maximumfieldcount": 1}],
         },
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # v3 consolidated metadata and non-zarr folders
-        zarr.consolidate_metadata(str(output), zarr_format=fmt.zarr_format)
+    fmt.consolidate_metadata(output)
     shutil.rmtree(output / JOURNAL_DIR)
 
 
