@@ -154,7 +154,9 @@ def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot
     assert_cell_blue_and_empty_black(viewer, viewer.layers["405"], model, (2, 2), (2, 1))
 
 
-def test_widget_cancel_leaves_incomplete_plate(make_napari_viewer, qtbot, make_raw, tmp_path):
+def test_widget_cancel_leaves_incomplete_plate_and_convert_finishes_it(
+    make_napari_viewer, qtbot, make_raw, tmp_path
+):
     from napari_hcs_zarr._napari_widget import ConversionWidget
 
     spec = SyntheticPlateSpec(
@@ -174,6 +176,23 @@ def test_widget_cancel_leaves_incomplete_plate(make_napari_viewer, qtbot, make_r
     assert "plate" not in json.loads((out / ".zattrs").read_text())
     assert (out / ".conversion").is_dir()
     assert len(viewer.layers) == 0
+
+    # Pressing Convert again resumes the interrupted plate instead of refusing it.
+    assert widget.options().resume
+    widget._overwrite.value = True
+    assert not widget.options().resume and "Ready" in widget._status.value
+    widget._overwrite.value = False
+    assert widget.options().resume and "interrupted conversion" in widget._status.value
+    widget._convert.native.click()
+    qtbot.waitUntil(lambda: len(viewer.layers) == 3, timeout=120_000)
+    assert "from the interrupted run" in widget._status.value
+    assert not (out / ".conversion").exists()
+    assert [w["path"] for w in json.loads((out / ".zattrs").read_text())["plate"]["wells"]] == [
+        "B/02",
+        "B/03",
+        "C/02",
+        "C/03",
+    ]
 
 
 def test_widget_error_is_a_notification_naming_the_file(

@@ -22,7 +22,13 @@ from magicgui.widgets import (
 
 from napari_hcs_zarr.raw_plate import RawPlate
 from napari_hcs_zarr.raw_sources import describe_raw_plate, read_raw_plate
-from napari_hcs_zarr.writer import ConversionOptions, ConversionSummary, ProgressEvent, iter_convert
+from napari_hcs_zarr.writer import (
+    JOURNAL_DIR,
+    ConversionOptions,
+    ConversionSummary,
+    ProgressEvent,
+    iter_convert,
+)
 
 if TYPE_CHECKING:
     import napari
@@ -86,6 +92,8 @@ class ConversionWidget(Container):
         self._outcome_shown = False
         self._convert.enabled = False
         self._raw_folder.changed.connect(lambda value: self.set_raw_folder(Path(value)))
+        self._output.changed.connect(self._show_output_state)
+        self._overwrite.changed.connect(self._show_output_state)
         self._convert.changed.connect(self.start_conversion)
         self._cancel.changed.connect(self.cancel_conversion)
         with contextlib.suppress(AttributeError):  # only Qt backends have these
@@ -114,25 +122,50 @@ class ConversionWidget(Container):
         self._summary.value = describe_raw_plate(plate)
         self._map.value = plate_map(plate)
         output = default_output(folder, plate.name)
+        self._convert.enabled = True
         if os.access(output.parent, os.W_OK):
             self._output.value = output
-            self._status.value = "Ready."
+            self._show_output_state()
         else:
             self._output.value = ""
             self._status.value = f"{output.parent} is not writable: choose another output plate."
-        self._convert.enabled = True
+
+    def _output_path(self) -> Path | None:
+        text = str(self._output.value)
+        return Path(text) if text not in ("", ".") else None
+
+    def _resumable(self, output: Path | None) -> bool:
+        """Whether ``output`` holds an interrupted conversion that Convert would finish."""
+        return output is not None and not self._overwrite.value and (output / JOURNAL_DIR).is_dir()
+
+    def _show_output_state(self, *_: object) -> None:
+        if self._plate is None or (self._worker is not None and self._cancel.enabled):
+            return
+        output = self._output_path()
+        if self._resumable(output):
+            self._status.value = (
+                f"{output.name} holds an interrupted conversion: Convert finishes it (same settings "
+                "as before), or tick Overwrite to start again."
+            )
+        elif output is not None and output.exists() and not self._overwrite.value:
+            self._status.value = f"{output.name} already exists: tick Overwrite or choose another output."
+        else:
+            self._status.value = "Ready."
 
     @property
     def plate(self) -> RawPlate | None:
         return self._plate
 
     def options(self) -> ConversionOptions:
+        """The converter's options as set in the widget; an interrupted conversion in the
+        output plate is resumed unless Overwrite is ticked."""
         wells = [w.strip() for w in self._wells.value.replace(";", ",").split(",") if w.strip()]
         return ConversionOptions(
             levels=self._levels.value or None,
             ngff=self._ngff.value,
             wells=wells or None,
             overwrite=self._overwrite.value,
+            resume=self._resumable(self._output_path()),
         )
 
     # ---- running -------------------------------------------------------------------
@@ -142,7 +175,7 @@ class ConversionWidget(Container):
         from napari.utils import progress
         from napari.utils.notifications import show_error
 
-        output = Path(str(self._output.value)) if str(self._output.value) not in ("", ".") else None
+        output = self._output_path()
         if self._plate is None or output is None:
             show_error("Choose a raw folder and an output plate first.")
             return
@@ -195,7 +228,7 @@ class ConversionWidget(Container):
 
         self._outcome_shown = True
         if summary is None:
-            self._status.value = "Cancelled; the output is incomplete (resume from the command line)."
+            self._status.value = "Cancelled; the output is incomplete: press Convert to finish it."
             show_info("Conversion cancelled.")
             return
         self._status.value = summary.describe()
