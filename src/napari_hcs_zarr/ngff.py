@@ -274,7 +274,11 @@ class PlaneChunkWriter:
         checksum = np.uint32(google_crc32c.value(index_bytes)).astype("<u4").tobytes()
         path = self.plane_dir / "0" / "0"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"".join(ordered) + index_bytes + checksum)
+        with open(path, "wb") as shard:
+            # One write per chunk: a single multi-MB write() was 5x slower here (ext4, VM).
+            for data in ordered:
+                shard.write(data)
+            shard.write(index_bytes + checksum)
         self._encoded.clear()
 
 
