@@ -230,7 +230,8 @@ def _level1_from_tiling_fields(
                     empty_chunk = encode_chunk(np.zeros((fh, fw), dtype=dtype), (fh, fw))
                 chunks.add(cy, cx, empty_chunk)
                 continue
-            chunks.add(cy, cx, encode_chunk(image.astype(dtype, copy=False), (fh, fw)))
+            image = image.astype(dtype, copy=False)  # as pasting into the plane would cast it
+            chunks.add(cy, cx, encode_chunk(image, (fh, fw)))
             y, x = cy * fh // 2, cx * fw // 2
             downsample_mean2(image, out=level1[y : y + fh // 2, x : x + fw // 2])
     chunks.close()
