@@ -67,3 +67,15 @@ def tree_digest(folder: Path) -> str:
             digest.update(str(path.relative_to(folder)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def damage_well_level(plate: Path, well_path: str, level: int) -> list[Path]:
+    """Overwrite every chunk (or shard) file of one well's level with bytes no codec
+    decodes; returns the files."""
+    level_dir = plate / well_path / "0" / str(level)
+    damaged = [
+        p for p in level_dir.rglob("*") if p.is_file() and p.name not in (".zarray", ".zattrs", "zarr.json")
+    ]
+    for path in damaged:
+        path.write_bytes(b"\x02\x01 not a chunk" * 3)
+    return damaged

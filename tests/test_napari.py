@@ -250,3 +250,22 @@ def test_broken_plate_does_not_crash_napari(make_napari_viewer, tmp_path, monkey
     viewer.open(str(plate), plugin="napari-hcs-zarr")
     assert len(viewer.layers) == 0
     assert shown and str(plate) in shown[0]
+
+
+def test_damaged_chunks_do_not_crash_napari(make_napari_viewer, small_plate, tmp_path):
+    import shutil
+
+    from conftest import damage_well_level
+    from napari_hcs_zarr.plate_model import PlateModel, UnreadablePixelsWarning
+
+    plate = tmp_path / "damaged.zarr"
+    shutil.copytree(small_plate, plate)
+    coarsest = len(PlateModel.open(plate).factors) - 1
+    damage_well_level(plate, "B/02", coarsest)
+    viewer = make_napari_viewer(show=True)
+    with pytest.warns(UnreadablePixelsWarning, match="B/02/0/"):
+        viewer.open(str(plate), plugin="napari-hcs-zarr")
+        viewer.reset_view()
+        shot = viewer.screenshot(canvas_only=True, flash=False)[..., :3]
+    assert [layer.name for layer in viewer.layers] == ["405", "488", "well names"]
+    assert (shot.max(axis=2) > 40).sum() > 200  # the undamaged wells B04 and D03 show

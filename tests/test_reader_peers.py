@@ -30,6 +30,7 @@ with warnings.catch_warnings():  # ome-zarr-py builds a deprecated default Scale
         write_well_metadata,
     )
 
+from conftest import damage_well_level
 from napari_hcs_zarr._napari_reader import get_reader, read_plate
 from napari_hcs_zarr.plate_model import GL_TEXTURE_LIMIT, PlateModel
 
@@ -714,3 +715,43 @@ def test_slow_storage_switches_to_threads_with_the_same_result(oz_plate, monkeyp
     assert [i.path for w in threaded.wells for i in w.images] == [
         i.path for w in sequential.wells for i in w.images
     ]
+
+
+def test_damaged_chunks_show_empty_with_one_warning_naming_them(small_plate, tmp_path):
+    """A damaged chunk (or shard) file blanks its well, warns once naming it, and the rest
+    of the plate reads as before: napari's drawing never sees an exception."""
+    import shutil
+
+    from napari_hcs_zarr.plate_model import UnreadablePixelsWarning
+
+    plate = tmp_path / "damaged.zarr"
+    shutil.copytree(small_plate, plate)
+    original = PlateModel.open(small_plate)
+    coarsest = len(original.factors) - 1
+    assert damage_well_level(plate, "B/02", coarsest)
+
+    model = PlateModel.open(plate)
+    with pytest.warns(UnreadablePixelsWarning, match=r"B/02/0/" + str(coarsest)) as record:
+        overview = model.image_levels(0)[coarsest][...]
+    assert len(record) == 1
+    assert any("B/02/0/" in problem for problem in model.problems)
+    expected = original.image_levels(0)[coarsest][...]
+
+    factor = model.factors[coarsest]
+    y0, x0 = model.well_origin(1, 1)  # B02
+    slot_h = model.field_grid[0] * model.field_slot[0]
+    slot_w = model.field_grid[1] * model.field_slot[1]
+    region = (
+        ...,
+        slice(y0 // factor, -(-(y0 + slot_h) // factor)),
+        slice(x0 // factor, -(-(x0 + slot_w) // factor)),
+    )
+    assert expected[region].any()
+    assert not overview[region].any()
+    outside = np.ones(overview.shape, dtype=bool)
+    outside[region] = False
+    np.testing.assert_array_equal(overview[outside], expected[outside])
+    # The same array is not reported again (other channel, same files).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreadablePixelsWarning)
+        model.image_levels(1)[coarsest][...]

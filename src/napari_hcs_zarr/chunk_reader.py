@@ -20,6 +20,8 @@ import numcodecs
 import numpy as np
 from numcodecs import blosc
 
+from napari_hcs_zarr.errors import PlateFormatError
+
 _V3_COMPRESSORS = {"blosc", "zstd", "gzip"}
 
 
@@ -57,18 +59,30 @@ class DirectChunkReader:
         self._order = order
 
     def read_chunk(self, index: tuple[int, ...]) -> np.ndarray | None:
-        """The decoded chunk at grid ``index``, or None when its file does not exist."""
+        """The decoded chunk at grid ``index``, or None when its file does not exist.
+
+        Raises
+        ------
+        PlateFormatError
+            Naming the chunk file, when it cannot be read or decoded into a chunk.
+        """
+        path = os.path.join(self._directory_text, self._chunk_key(index))
         try:
-            with open(os.path.join(self._directory_text, self._chunk_key(index)), "rb") as handle:
+            with open(path, "rb") as handle:
                 data: Any = handle.read()
         except FileNotFoundError:
             return None
-        if self._strip_checksum:
-            data = data[:-4]
-        for decoder in self._decoders:
-            data = decoder(data)
-        array = np.frombuffer(data, dtype=self.dtype)
-        return array.reshape(self.chunks, order=self._order)
+        except OSError as error:
+            raise PlateFormatError(path, f"unreadable chunk ({error.strerror or error})") from None
+        try:
+            if self._strip_checksum:
+                data = data[:-4]
+            for decoder in self._decoders:
+                data = decoder(data)
+            array = np.frombuffer(data, dtype=self.dtype)
+            return array.reshape(self.chunks, order=self._order)
+        except Exception as error:  # codecs raise all kinds of errors on damaged data
+            raise PlateFormatError(path, f"damaged chunk ({type(error).__name__}: {error})") from None
 
     def __getitem__(self, selection: tuple[int | slice, ...]) -> np.ndarray:
         """Basic selection: one int or one slice (any positive step) per dimension."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,10 @@ _PARALLEL_CHUNK_BYTES = 2**20
 _RESULT_CACHE_ITEMS = 4
 _RESULT_CACHE_BYTES = 64 * 2**20
 _SPATIAL = ("y", "x")
+
+
+class UnreadablePixelsWarning(UserWarning):
+    """Some stored pixel data of a plate could not be read; that region is shown empty."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class PlateModel:
         self._image_lead: list[int] = []
         self._datasets: dict[str, DatasetInfo] = {}
         self._readers: dict[str, Any] = {}
+        self._unreadable: set[str] = set()
         self.template = self._choose_template()
         names = self.template.axis_names
         self.channel_axis = names.index("c") if "c" in names else None
@@ -354,6 +360,17 @@ class PlateModel:
             self._readers[path] = reader
         return reader
 
+    def report_unreadable(self, array_path: str, error: Exception) -> None:
+        """Record, and warn once per array, that pixel data could not be read; the region
+        stays empty."""
+        with self._arrays_lock:
+            if array_path in self._unreadable:
+                return
+            self._unreadable.add(array_path)
+        message = f"{self.info.root / array_path}: pixels not shown: {error}"
+        self.problems.append(message)
+        warnings.warn(message, UnreadablePixelsWarning, stacklevel=2)
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
@@ -468,19 +485,31 @@ class PlateArray:
             (self._y0 < ys.stop) & (self._y1 > ys.start) & (self._x0 < xs.stop) & (self._x1 > xs.start)
         )
         tiles = [self._tiles[i] for i in hits]
+        failures: list[tuple[str, Exception]] = []
         if len(tiles) > 1 and tiles[0].chunk_bytes >= _PARALLEL_CHUNK_BYTES:
-            results = list(self._model._pool.map(lambda tile: self._read_tile(tile, lead, ys, xs), tiles))
+            results = list(
+                self._model._pool.map(lambda tile: self._read_tile(tile, lead, ys, xs, failures), tiles)
+            )
         else:
-            results = [self._read_tile(tile, lead, ys, xs) for tile in tiles]
+            results = [self._read_tile(tile, lead, ys, xs, failures) for tile in tiles]
         for placement in results:
             if placement is not None:
                 target, block = placement
                 out[target] = block
+        for array_path, error in failures:  # reported from the calling thread
+            self._model.report_unreadable(array_path, error)
         return out
 
     def _read_tile(
-        self, tile: _Tile, lead: list[int | slice], ys: slice, xs: slice
+        self,
+        tile: _Tile,
+        lead: list[int | slice],
+        ys: slice,
+        xs: slice,
+        failures: list[tuple[str, Exception]],
     ) -> tuple[tuple, np.ndarray] | None:
+        """Where the tile's part of the selection goes and its pixels; None when the tile
+        has nothing there, or its pixels cannot be read (then noted in ``failures``)."""
         y_a, y_b = max(ys.start, tile.y0), min(ys.stop, tile.y0 + tile.height)
         x_a, x_b = max(xs.start, tile.x0), min(xs.stop, tile.x0 + tile.width)
         sizes = dict(zip(tile.axis_names, tile.shape, strict=True))
@@ -522,7 +551,11 @@ class PlateArray:
             else:
                 stored_sel.append(stored_lead[axis])
         target += [slice(y_a - ys.start, y_b - ys.start), slice(x_a - xs.start, x_b - xs.start)]
-        block = self._read_stored(tile, tuple(stored_sel))
+        try:
+            block = self._read_stored(tile, tuple(stored_sel))
+        except Exception as error:  # a damaged chunk must not break napari's drawing
+            failures.append((tile.array_path, error))
+            return None
         if broadcast:
             block = np.expand_dims(block, tuple(broadcast))
         return tuple(target), block
