@@ -55,14 +55,14 @@ class NgffFormat:
             path = group_dir / ".zattrs"
             existing = json.loads(path.read_bytes()) if path.is_file() else {}
             existing.update(attributes)
-            path.write_bytes(_json_document(existing))
+            _replace_file(path, _json_document(existing))
             return
         path = group_dir / "zarr.json"
         document = json.loads(path.read_bytes())
         ome = dict(document["attributes"].get("ome", {}))
         ome.update(attributes["ome"])
         document["attributes"]["ome"] = ome
-        path.write_bytes(_json_document(document))
+        _replace_file(path, _json_document(document))
 
     def consolidate_metadata(self, root_dir: Path) -> None:
         """Gather the metadata of every node below ``root_dir`` into the root, as
@@ -84,9 +84,8 @@ class NgffFormat:
                 else:  # (zarr writes this object's keys in the reverse order here)
                     inline = {"metadata": {}, "must_understand": False, "kind": "inline"}
                     flat[f"{path}/.zgroup"] = {"zarr_format": 2, "consolidated_metadata": inline}
-            _write_documents(root_dir, {".zgroup": {"zarr_format": 2}, ".zattrs": attributes})
             consolidated = {"metadata": flat, "zarr_consolidated_format": 1}
-            (root_dir / ".zmetadata").write_bytes(json.dumps(consolidated, allow_nan=True).encode())
+            _replace_file(root_dir / ".zmetadata", json.dumps(consolidated, allow_nan=True).encode())
             return
         root = json.loads((root_dir / "zarr.json").read_bytes())
         document = {
@@ -95,7 +94,7 @@ class NgffFormat:
             "consolidated_metadata": {"kind": "inline", "must_understand": False, "metadata": dict(members)},
             "node_type": "group",
         }
-        _write_documents(root_dir, {"zarr.json": document})
+        _replace_file(root_dir / "zarr.json", _json_document(document))
 
     # ---- nodes ----------------------------------------------------------------------
     def create_group(self, group_dir: Path) -> None:
@@ -351,6 +350,14 @@ def _read_v3_node(folder: Path, files: list[str]) -> dict | None:
 def _json_document(document: dict) -> bytes:
     """A metadata document as zarr formats it (2-space indent, NaN allowed)."""
     return json.dumps(document, indent=2, allow_nan=True).encode()
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a conversion killed meanwhile leaves the old
+    file, which a resumed one reads)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 def _write_documents(node_dir: Path, documents: dict[str, dict]) -> None:
