@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Output rows computed at once by :func:`downsample_mean2`: the uint32 sums of a band of
-#: a 4000 px wide image stay within a core's L2 cache (2x faster than 512-row bands).
-_BAND_ROWS = 64
+#: Bytes of uint32 row sums :func:`downsample_mean2` computes at once: bands of rows keep
+#: the sums small next to a 0.8 GB plane, and few enough numpy calls per plane that two
+#: threads downsampling at once do not wait on each other for the GIL (64-row bands of a
+#: camera field: no faster on 2 threads than on 1).
+_BAND_BYTES = 2 * 2**20
 
 
 def downsample_mean2(plane: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -27,7 +29,7 @@ def downsample_mean2(plane: np.ndarray, out: np.ndarray | None = None) -> np.nda
     if np.issubdtype(plane.dtype, np.integer) and plane.dtype.itemsize <= 2:
         # Sum row pairs (contiguous), then neighbouring columns: 2x faster than 2x2 views.
         # In bands of output rows, so the uint32 sums stay in cache next to a 0.8 GB plane.
-        band = max(1, min(_BAND_ROWS, h))
+        band = max(1, min(_BAND_BYTES // (2 * w * 4 or 1), h))
         rows = np.empty((*plane.shape[:-2], band, 2 * w), dtype=np.uint32)
         total = np.empty((*plane.shape[:-2], band, w), dtype=np.uint32)
         for top in range(0, h, band):
