@@ -466,8 +466,9 @@ Notes:
   does with one job slot. Inside a well it uses dask's threaded scheduler (both cores).
   Fractal writes level 0 with one chunk per field and 3 z planes per chunk
   (1x3x1080x1280), then `build_pyramid` reads level 0 back from disk to make levels 1-4;
-  ours writes single-plane chunks and makes every level from the stitched plane in
-  memory.
+  ours writes single-plane chunks and makes every level in memory (here, where the
+  fields tile the chunk grid, level 0 and level 1 field by field, without a stitched
+  plane).
 - The floor parses no metadata, does not stitch and writes no pyramid: it writes
   {written.get("floor", 0):.0f} MB, ours {written.get("ours", 0):.0f} MB (a 5-level pyramid adds about
   a third), Fractal {written.get("fractal", 0):.0f} MB.
@@ -499,7 +500,7 @@ python3 -m venv /work/bench-venvs/fractal
 _PROFILED = [
     ("napari_hcs_zarr.writer", "prepare_raw_plate", "parse metadata (MRF/MLF/MES)"),
     ("napari_hcs_zarr.writer", "_create_hierarchy", "create arrays + journal plan"),
-    ("napari_hcs_zarr.writer", "read_field_image", "read TIFFs (tifffile)"),
+    ("napari_hcs_zarr.writer", "read_field_image", "read TIFFs"),
     ("napari_hcs_zarr.writer", "stitch_plane", "stitch (paste into the well canvas)"),
     ("napari_hcs_zarr.writer", "downsample_mean2", "pyramid (downsample_mean2)"),
     ("napari_hcs_zarr.writer", "_level1_from_tiling_fields", "level 0 from fields (loop, canvas)"),
