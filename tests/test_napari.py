@@ -155,8 +155,11 @@ def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot
 
 
 def test_widget_cancel_leaves_incomplete_plate_and_convert_finishes_it(
-    make_napari_viewer, qtbot, make_raw, tmp_path
+    make_napari_viewer, qtbot, make_raw, tmp_path, monkeypatch
 ):
+    import threading
+
+    import napari_hcs_zarr._napari_widget as widget_module
     from napari_hcs_zarr._napari_widget import ConversionWidget
 
     spec = SyntheticPlateSpec(
@@ -168,9 +171,31 @@ def test_widget_cancel_leaves_incomplete_plate_and_convert_finishes_it(
     widget.set_raw_folder(raw)
     out = tmp_path / "cancelled.zarr"
     widget._output.value = out
-    widget.start_conversion()
-    qtbot.waitUntil(lambda: "writing" in str(widget._status.value), timeout=60_000)
-    widget.cancel_conversion()
+
+    # The conversion holds after its third plane until the Cancel click has arrived, so the
+    # click lands mid-conversion however fast the converter is (once: the resume runs free).
+    real_iter_convert = widget_module.iter_convert
+    held = threading.Event()
+
+    def holding_after_three_planes(*args, **kwargs):
+        events = real_iter_convert(*args, **kwargs)
+        try:
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration as finished:
+                    return finished.value  # the summary
+                yield event
+                if not held.is_set() and event.message == "writing well planes" and event.done >= 3:
+                    held.set()
+                    assert widget._stop.wait(30), "Cancel did not arrive"
+        finally:
+            events.close()
+
+    monkeypatch.setattr(widget_module, "iter_convert", holding_after_three_planes)
+    widget._convert.native.click()
+    qtbot.waitUntil(held.is_set, timeout=60_000)
+    widget._cancel.native.click()
     qtbot.waitUntil(lambda: not widget._cancel.enabled, timeout=30_000)
     assert "Cancelled" in widget._status.value
     assert "plate" not in json.loads((out / ".zattrs").read_text())

@@ -1,9 +1,11 @@
 """A conversion killed with SIGKILL at any stage, then resumed, ends with the very plate an
 uninterrupted run writes: the same files with the same bytes, chunk by chunk.
 
-The converter runs in a child process that reports every progress event; the test kills
-it at a chosen event: after the first well plane, halfway, and while the completing
-metadata is being written. Until it is resumed, the killed plate must not look finished.
+The converter runs in a child process that reports every progress event, and every
+completing metadata document it writes, then waits for the test's answer: the test lets it
+go on, or kills it right there. So the kill points are exact: after the first well plane,
+halfway, before the completing metadata, and after the first completing document (a plate
+half finished). Until it is resumed, the killed plate must not look finished.
 """
 
 from __future__ import annotations
@@ -26,10 +28,23 @@ SPEC = SyntheticPlateSpec(
 
 CHILD = """
 import sys
+from napari_hcs_zarr import ngff as ngff_format
 from napari_hcs_zarr.writer import ConversionOptions, iter_convert
+
+def report(done, total, message):
+    print(done, total, message, sep="\\t", flush=True)
+    sys.stdin.readline()  # the test answers, or kills the process while it waits here
+
+write_ome = ngff_format.NgffFormat.write_ome
+
+def reporting_write_ome(self, *args, **kwargs):
+    write_ome(self, *args, **kwargs)
+    report(-1, -1, "wrote completing metadata")
+
+ngff_format.NgffFormat.write_ome = reporting_write_ome
 raw, out, ngff = sys.argv[1:4]
 for event in iter_convert(raw, out, ConversionOptions(levels=3, workers=1, ngff=ngff)):
-    print(event.done, event.total, event.message, sep="\\t", flush=True)
+    report(event.done, event.total, event.message)
 """
 
 
@@ -43,7 +58,8 @@ def _planes_done_at_least(fraction: float):
 KILL_POINTS = {
     "after the first plane": _planes_done_at_least(0.0),
     "halfway": _planes_done_at_least(0.5),
-    "while writing the plate metadata": lambda done, total, message: message == "writing plate metadata",
+    "before the completing metadata": lambda done, total, message: message == "writing plate metadata",
+    "after the first completing document": lambda done, total, message: message.startswith("wrote"),
 }
 
 
@@ -80,18 +96,25 @@ def test_sigkill_then_resume_writes_the_same_files(raw_and_references, tmp_path,
     raw, references = raw_and_references
     out = tmp_path / "killed.zarr"
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(raw), str(out), ngff], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CHILD, str(raw), str(out), ngff],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    killed_at = None
+    planes_done, killed = 0, False
     for line in process.stdout:
         done, total, message = line.rstrip("\n").split("\t")
+        planes_done = max(planes_done, int(done))
         if KILL_POINTS[kill_point](int(done), int(total), message):
             process.send_signal(signal.SIGKILL)
-            killed_at = (int(done), int(total))
+            killed = True
             break
-    process.stdout.close()
+        process.stdin.write("\n")
+        process.stdin.flush()
     process.wait()
-    assert killed_at is not None, "the conversion ended before the kill point"
+    process.stdout.close()
+    process.stdin.close()
+    assert killed, "the conversion ended before the kill point"
     assert process.returncode == -signal.SIGKILL
     # Nothing half-written looks complete.
     assert (out / JOURNAL_DIR).is_dir()
@@ -100,7 +123,7 @@ def test_sigkill_then_resume_writes_the_same_files(raw_and_references, tmp_path,
         convert(raw, out, ConversionOptions(levels=3, ngff=ngff))
 
     summary = convert(raw, out, ConversionOptions(levels=3, ngff=ngff, resume=True))
-    assert summary.planes_resumed >= killed_at[0] - 1  # all but the plane in flight
+    assert summary.planes_resumed >= planes_done - 1  # all but the plane in flight
     assert not (out / JOURNAL_DIR).exists()
     expected, written = file_digests(references[ngff]), file_digests(out)
     assert written.keys() == expected.keys()
