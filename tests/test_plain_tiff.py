@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from napari_hcs_zarr.writer import _read_plain_tiff, read_field_image
+from napari_hcs_zarr.field_images import read_field_image, read_plain_tiff
 
 RNG = np.random.default_rng(7)
 
@@ -25,7 +25,7 @@ def test_plain_tiffs_read_as_tifffile_reads_them(tmp_path, dtype, byteorder, row
     path = tmp_path / "plain.tif"
     pixels = image(dtype)
     tifffile.imwrite(path, pixels, byteorder=byteorder, rowsperstrip=rowsperstrip, photometric="minisblack")
-    ours = _read_plain_tiff(path)
+    ours = read_plain_tiff(path)
     assert ours is not None
     assert ours.dtype == tifffile.imread(path).dtype.newbyteorder("=")
     np.testing.assert_array_equal(ours, tifffile.imread(path))
@@ -50,7 +50,7 @@ def test_plain_tiffs_read_as_tifffile_reads_them(tmp_path, dtype, byteorder, row
 def test_other_files_are_left_to_tifffile(tmp_path, write):
     path = tmp_path / "other.tif"
     write(path)
-    assert _read_plain_tiff(path) is None
+    assert read_plain_tiff(path) is None
 
 
 def test_synthetic_cellvoyager_images_take_the_plain_reader(make_raw):
@@ -58,6 +58,6 @@ def test_synthetic_cellvoyager_images_take_the_plain_reader(make_raw):
 
     raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(40, 64), z_count=1))
     for path in sorted(raw.glob("*.tif")):
-        ours = _read_plain_tiff(path)
+        ours = read_plain_tiff(path)
         assert ours is not None
         np.testing.assert_array_equal(read_field_image(path, (40, 64)), tifffile.imread(path))
