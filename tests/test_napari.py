@@ -174,7 +174,7 @@ def test_widget_cancel_leaves_incomplete_plate_and_convert_finishes_it(
 
     # The conversion holds after its third plane until the Cancel click has arrived, so the
     # click lands mid-conversion however fast the converter is (once: the resume runs free).
-    real_iter_convert = widget_module.iter_convert
+    real_iter_convert = widget_module.iter_convert_until
     held = threading.Event()
 
     def holding_after_three_planes(*args, **kwargs):
@@ -192,7 +192,7 @@ def test_widget_cancel_leaves_incomplete_plate_and_convert_finishes_it(
         finally:
             events.close()
 
-    monkeypatch.setattr(widget_module, "iter_convert", holding_after_three_planes)
+    monkeypatch.setattr(widget_module, "iter_convert_until", holding_after_three_planes)
     widget._convert.native.click()
     qtbot.waitUntil(held.is_set, timeout=60_000)
     widget._cancel.native.click()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ from napari_hcs_zarr.writer import (
     ConversionOptions,
     ConversionSummary,
     ProgressEvent,
-    iter_convert,
+    iter_convert_until,
 )
 
 if TYPE_CHECKING:
@@ -183,11 +182,11 @@ class ConversionWidget(Container):
         self._outcome_shown = False
         self._progress = progress(total=1, desc=f"Converting {self._plate.name}")
         self._worker = create_worker(
-            _conversion_steps,
+            iter_convert_until,
             self._plate,
             output,
             self.options(),
-            self._stop,
+            self._stop.is_set,
             _start_thread=False,
             # Handling "errored" here keeps the error a notification, not a re-raise.
             _connect={
@@ -248,19 +247,3 @@ class ConversionWidget(Container):
             self._progress = None
         self._convert.enabled = self._plate is not None
         self._cancel.enabled = False
-
-
-def _conversion_steps(
-    plate: RawPlate, output: Path, options: ConversionOptions, stop: threading.Event
-) -> Generator[ProgressEvent, None, ConversionSummary | None]:
-    """The converter's events; returns None when ``stop`` was set (after closing it)."""
-    events = iter_convert(plate, output, options)
-    while True:
-        try:
-            event = next(events)
-        except StopIteration as finished:
-            return finished.value
-        yield event
-        if stop.is_set():
-            events.close()
-            return None

@@ -645,6 +645,26 @@ class _DistributedExecutor(Executor):
         self._client.close()
 
 
+def iter_convert_until(
+    raw: RawPlate | str | Path,
+    output: str | Path,
+    options: ConversionOptions | None,
+    should_stop: Callable[[], bool],
+) -> Generator[ProgressEvent, None, ConversionSummary | None]:
+    """:func:`iter_convert`, polling ``should_stop`` after every event; once it returns
+    True the conversion is closed (cancelled, resumable) and the generator returns None."""
+    events = iter_convert(raw, output, options)
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as finished:
+            return finished.value
+        yield event
+        if should_stop():
+            events.close()
+            return None
+
+
 def convert(
     raw: RawPlate | str | Path,
     output: str | Path,
@@ -661,16 +681,15 @@ def convert(
     should_stop
         Polled after every plane; returning True cancels with :class:`ConversionCancelled`.
     """
-    events = iter_convert(raw, output, options)
+    events = iter_convert_until(raw, output, options, should_stop or (lambda: False))
     while True:
         try:
             event = next(events)
-        except StopIteration as stop:
-            return stop.value
+        except StopIteration as finished:
+            if finished.value is None:
+                raise ConversionCancelled(
+                    f"conversion into {output} cancelled; run again with resume to finish it"
+                ) from None
+            return finished.value
         if progress is not None:
             progress(event)
-        if should_stop is not None and should_stop():
-            events.close()
-            raise ConversionCancelled(
-                f"conversion into {output} cancelled; run again with resume to finish it"
-            )
