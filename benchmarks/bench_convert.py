@@ -40,7 +40,6 @@ import argparse
 import datetime as _dt
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -52,6 +51,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from machine import busy_cpu_seconds, machine_description, wait_for_quiet  # noqa: E402
+
 DEFAULT_DATA = Path("/work/bench-data")
 DEFAULT_OUT = Path("/work/bench-out")
 DEFAULT_FRACTAL_PYTHON = Path("/work/bench-venvs/fractal/bin/python")
@@ -180,38 +183,14 @@ def run_ours(
 # --------------------------------------------------------------------------------------
 # Measuring one subprocess
 # --------------------------------------------------------------------------------------
-def _busy_cpu_seconds() -> float:
-    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for_quiet(max_cores: float = 0.15, timeout: float = 180.0) -> float:
-    """Wait (up to ``timeout`` s) until other processes use less than ``max_cores`` cores.
-
-    Returns the load seen last (cores busy over a 1 s window).
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        before = _busy_cpu_seconds()
-        time.sleep(1.0)
-        load = _busy_cpu_seconds() - before
-        if load < max_cores or time.monotonic() > deadline:
-            return load
-
-
 def measure(cmd: list[str], out: Path) -> dict:
     """Run ``cmd``; its last stdout line is JSON. Adds process wall time, peak RSS, and
     how much CPU other processes of the machine used meanwhile (``other_cpu_seconds``)."""
     if out.exists():
         shutil.rmtree(out)
     os.sync()
-    wait_for_quiet()
-    busy_before = _busy_cpu_seconds()
+    wait_for_quiet(timeout=180.0)
+    busy_before = busy_cpu_seconds()
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, cwd=REPO)
@@ -228,7 +207,7 @@ def measure(cmd: list[str], out: Path) -> dict:
     result["process_seconds"] = wall
     result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
-    other = _busy_cpu_seconds() - busy_before - result["cpu_seconds"]
+    other = busy_cpu_seconds() - busy_before - result["cpu_seconds"]
     result["other_cpu_seconds"] = max(0.0, other)
     return result
 
@@ -300,28 +279,6 @@ def contender_commands(name: str, raw: Path, out_root: Path, fractal_python: Pat
 # --------------------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------------------
-def machine_description() -> dict:
-    mem_kb = 0
-    cpu_model = platform.processor() or "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "ram_gib": round(mem_kb / 1024**2, 1),
-        "cpu": cpu_model,
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-    }
-
-
 _GIT = {"capture_output": True, "text": True, "cwd": REPO}
 
 

@@ -41,7 +41,6 @@ import argparse
 import datetime as _dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from machine import busy_cpu_seconds, machine_description, wait_for_quiet  # noqa: E402
 from make_plates import DEFAULT_ROOT, PLATES, ensure_plate, plate_path  # noqa: E402
 
 DOC = REPO / "docs" / "performance-reader.md"
@@ -219,30 +219,10 @@ def worker(mode: str, reader: str, path: str) -> dict:
 # --------------------------------------------------------------------------------------
 # the driver
 # --------------------------------------------------------------------------------------
-def _busy_cpu_seconds() -> float:
-    try:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for_quiet(max_cores: float = 0.15, timeout: float = 120.0) -> float:
-    """Wait (up to ``timeout`` s) until other processes use less than ``max_cores``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        before = _busy_cpu_seconds()
-        time.sleep(1.0)
-        load = _busy_cpu_seconds() - before
-        if load < max_cores or time.monotonic() > deadline:
-            return load
-
-
 def run_worker(mode: str, reader: str, path: Path, timeout: float, quiet_wait: float = 120.0) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, reader, str(path)]
     wait_for_quiet(timeout=quiet_wait)
-    busy_before = _busy_cpu_seconds()
+    busy_before = busy_cpu_seconds()
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, cwd=REPO)
@@ -264,7 +244,7 @@ def run_worker(mode: str, reader: str, path: Path, timeout: float, quiet_wait: f
     result["process_s"] = wall
     result["peak_rss_mb"] = usage.ru_maxrss / 1024
     cpu = usage.ru_utime + usage.ru_stime
-    result["other_cpu_s"] = max(0.0, _busy_cpu_seconds() - busy_before - cpu)
+    result["other_cpu_s"] = max(0.0, busy_cpu_seconds() - busy_before - cpu)
     return result
 
 
@@ -278,27 +258,6 @@ def _wait(proc: subprocess.Popen, timeout: float):
         if time.monotonic() > deadline:
             raise TimeoutError
         time.sleep(0.05)
-
-
-def machine_description() -> dict:
-    mem_kb, cpu_model = 0, platform.processor() or "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "ram_gib": round(mem_kb / 1024**2, 1),
-        "cpu": cpu_model,
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-    }
 
 
 def package_versions() -> dict:
