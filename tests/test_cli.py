@@ -36,6 +36,15 @@ def test_convert_ngff_05(small_raw, tmp_path):
     assert json.loads((out / "zarr.json").read_text())["attributes"]["ome"]["version"] == "0.5"
 
 
+def test_convert_shard_chunks(small_raw, tmp_path):
+    out = tmp_path / "cli-shards.zarr"
+    result = run_cli("convert", small_raw, out, "--levels", "2", "--ngff", "0.5", "--shard-chunks", "1")
+    assert result.returncode == 0, result.stderr
+    level0 = json.loads((out / "B" / "02" / "0" / "0" / "zarr.json").read_text())
+    inner = level0["codecs"][0]["configuration"]["chunk_shape"]
+    assert level0["chunk_grid"]["configuration"]["chunk_shape"] == inner  # one chunk per shard
+
+
 def test_errors_are_one_line_naming_the_file(make_raw, tmp_path):
     missing = run_cli("convert", tmp_path / "nowhere", tmp_path / "x.zarr")
     assert missing.returncode == 2

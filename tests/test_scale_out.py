@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -68,6 +69,39 @@ def test_sharded_05_layout(make_raw, tmp_path):
         zarr.open_array(out / "B" / "02" / "0" / "0")[...],
         zarr.open_array(unsharded / "B" / "02" / "0" / "0")[...],
     )
+
+
+def test_shards_of_a_few_chunks(make_raw, tmp_path):
+    """``shard_chunks=2``: shards of up to 2 x 2 fields, edge shards partly empty; the same
+    pixels as plain chunks at every level, through zarr and through this plugin's reader."""
+    from napari_hcs_zarr.plate_model import PlateModel
+
+    raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(2, 3), field_shape=(64, 80), z_count=2))
+    out = tmp_path / "small-shards.zarr"
+    convert(raw, out, ConversionOptions(levels=3, ngff="0.5", shard_chunks=2))
+    unsharded = tmp_path / "plain.zarr"
+    convert(raw, unsharded, ConversionOptions(levels=3, ngff="0.5", shard_planes=False))
+    level0 = json.loads((out / "B" / "02" / "0" / "0" / "zarr.json").read_text())
+    assert level0["chunk_grid"]["configuration"]["chunk_shape"] == [1, 1, 128, 160]
+    assert level0["codecs"][0]["configuration"]["chunk_shape"] == [1, 1, 64, 80]
+    # Level 0 is 2 x 3 fields: per plane a full 2 x 2 shard and a half-empty one.
+    for c, z in itertools.product(range(2), range(2)):
+        plane_dir = out / "B" / "02" / "0" / "0" / "c" / str(c) / str(z)
+        assert sorted(str(p.relative_to(plane_dir)) for p in plane_dir.rglob("*") if p.is_file()) == [
+            "0/0",
+            "0/1",
+        ]
+    for level in range(3):
+        np.testing.assert_array_equal(
+            zarr.open_array(out / "B" / "02" / "0" / str(level))[...],
+            zarr.open_array(unsharded / "B" / "02" / "0" / str(level))[...],
+            err_msg=f"level {level}",
+        )
+    ours, plain = PlateModel.open(out), PlateModel.open(unsharded)
+    for level in (0, 2):
+        np.testing.assert_array_equal(ours.image_levels(1)[level][...], plain.image_levels(1)[level][...])
+    with pytest.raises(ValueError, match="shard_chunks"):
+        convert(raw, tmp_path / "x.zarr", ConversionOptions(ngff="0.5", shard_chunks=0))
 
 
 def test_napari_ome_zarr_and_ome_zarr_py_open_sharded_plate(make_raw, tmp_path):

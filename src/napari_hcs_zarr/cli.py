@@ -39,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="NGFF 0.5: plain chunks instead of one shard per well plane",
     )
+    convert.add_argument(
+        "--shard-chunks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="NGFF 0.5: shards of at most N x N chunks (camera fields at level 0) "
+        "instead of one shard per well plane",
+    )
     demo = commands.add_parser("demo", help="write a synthetic raw plate, convert it and show it in napari")
     demo.add_argument("folder", type=Path, nargs="?", default=Path("demo-output"))
     demo.add_argument(
@@ -63,6 +71,7 @@ def run_convert(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         shard_planes=not args.no_shards,
+        shard_chunks=args.shard_chunks,
     )
     plate = prepare_raw_plate(args.raw_dir, wells)
     print(describe_raw_plate(plate))

@@ -183,18 +183,19 @@ class NgffFormat:
         index: tuple[int, ...],
         plane: np.ndarray,
         chunk_yx: tuple[int, int],
-        sharded: bool = False,
+        shard_grid: tuple[int, int] | None = None,
     ) -> None:
         """Write the Y/X plane at ``index`` of an array made by :meth:`create_array`.
 
         Chunks are encoded and written straight to their files, as zarr writes them (edge
-        chunks padded with the fill value 0); with ``sharded`` the plane is one shard
-        (see :class:`PlaneChunkWriter`). zarr's general write path costs more than the
-        compression itself for the many writes of a conversion.
+        chunks padded with the fill value 0); with ``shard_grid`` (inner chunks along Y
+        and X of a shard) into shards instead (see :class:`PlaneChunkWriter`). zarr's
+        general write path costs more than the compression itself for the many writes of
+        a conversion.
         """
         ch, cw = chunk_yx
         h, w = plane.shape
-        writer = self.plane_chunk_writer(array_dir, index, (-(-h // ch), -(-w // cw)), sharded)
+        writer = self.plane_chunk_writer(array_dir, index, (-(-h // ch), -(-w // cw)), shard_grid)
         for cy in range(writer.grid[0]):
             for cx in range(writer.grid[1]):
                 tile = plane[cy * ch : (cy + 1) * ch, cx * cw : (cx + 1) * cw]
@@ -202,12 +203,16 @@ class NgffFormat:
         writer.close()
 
     def plane_chunk_writer(
-        self, array_dir: Path, index: tuple[int, ...], grid: tuple[int, int], sharded: bool = False
+        self,
+        array_dir: Path,
+        index: tuple[int, ...],
+        grid: tuple[int, int],
+        shard_grid: tuple[int, int] | None = None,
     ) -> PlaneChunkWriter:
         """A writer for the encoded chunks of the Y/X plane at ``index`` (``grid``: chunk
-        rows and columns of the plane)."""
+        rows and columns of the plane; ``shard_grid``: of a shard, None unsharded)."""
         base = array_dir if self.zarr_format == 2 else array_dir / "c"
-        return PlaneChunkWriter(base.joinpath(*(str(i) for i in index)), grid, sharded)
+        return PlaneChunkWriter(base.joinpath(*(str(i) for i in index)), grid, shard_grid)
 
 
 def encode_chunk(tile: np.ndarray, chunk_yx: tuple[int, int]) -> bytes:
@@ -224,9 +229,12 @@ class PlaneChunkWriter:
     """Writes the encoded chunks of one Y/X plane of one array, in any order.
 
     Unsharded, each chunk is a file ``<plane_dir>/<cy>/<cx>`` written when it is added.
-    Sharded, the plane is one shard ``<plane_dir>/0/0`` written by :meth:`close` (zarr's
-    ``sharding_indexed`` layout: the inner chunks in row-major order, then their offsets
-    and sizes as little-endian uint64 with a crc32c, at the end).
+    Sharded, chunk (cy, cx) belongs to shard ``<plane_dir>/<cy // rows>/<cx // columns>``
+    for a shard of ``rows`` x ``columns`` chunks; a shard is written as soon as all its
+    chunks are in, in zarr's ``sharding_indexed`` layout: the inner chunks in row-major
+    order, then their offsets and sizes as little-endian uint64 with a crc32c, at the
+    end; places of an edge shard that lie outside the plane are marked empty
+    (offset and size 2**64 - 1).
 
     Parameters
     ----------
@@ -235,50 +243,65 @@ class PlaneChunkWriter:
         plane's index.
     grid
         Chunk rows and columns of the plane; every chunk must be added.
+    shard_grid
+        Chunk rows and columns of one shard; None for plain chunk files.
     """
 
-    def __init__(self, plane_dir: Path, grid: tuple[int, int], sharded: bool) -> None:
+    def __init__(self, plane_dir: Path, grid: tuple[int, int], shard_grid: tuple[int, int] | None) -> None:
         self.plane_dir = plane_dir
         self.grid = grid
-        self.sharded = sharded
-        self._encoded: dict[tuple[int, int], bytes] = {}
+        self.shard_grid = shard_grid
+        self._encoded: dict[tuple[int, int], dict[tuple[int, int], bytes]] = {}
         self._row_dirs: set[int] = set()
 
     def add(self, cy: int, cx: int, data: bytes) -> None:
         """Add the encoded chunk at chunk row ``cy``, column ``cx``."""
-        if self.sharded:
-            self._encoded[cy, cx] = data
+        if self.shard_grid is None:
+            row_dir = self.plane_dir / str(cy)
+            if cy not in self._row_dirs:
+                row_dir.mkdir(parents=True, exist_ok=True)
+                self._row_dirs.add(cy)
+            (row_dir / str(cx)).write_bytes(data)
             return
-        row_dir = self.plane_dir / str(cy)
-        if cy not in self._row_dirs:
-            row_dir.mkdir(parents=True, exist_ok=True)
-            self._row_dirs.add(cy)
-        (row_dir / str(cx)).write_bytes(data)
+        rows, columns = self.shard_grid
+        shard = (cy // rows, cx // columns)
+        inner = self._encoded.setdefault(shard, {})
+        inner[cy % rows, cx % columns] = data
+        if len(inner) == self._chunks_in(shard):
+            self._write_shard(shard, self._encoded.pop(shard))
 
     def close(self) -> None:
-        """Write the shard (sharded); nothing to do unsharded."""
-        if not self.sharded:
-            return
-        rows, columns = self.grid
-        table = np.empty((rows, columns, 2), dtype="<u8")
+        """Check that every chunk was added (each shard is written when complete)."""
+        if self._encoded:
+            missing = sorted(self._encoded)
+            raise RuntimeError(f"{self.plane_dir}: shards {missing} were not given all their chunks")
+
+    def _chunks_in(self, shard: tuple[int, int]) -> int:
+        """How many chunks of the plane fall in ``shard`` (fewer at the plane's edges)."""
+        rows, columns = self.shard_grid
+        in_y = min(rows, self.grid[0] - shard[0] * rows)
+        in_x = min(columns, self.grid[1] - shard[1] * columns)
+        return in_y * in_x
+
+    def _write_shard(self, shard: tuple[int, int], inner: dict[tuple[int, int], bytes]) -> None:
+        rows, columns = self.shard_grid
+        table = np.full((rows, columns, 2), np.iinfo("<u8").max, dtype="<u8")
         offset = 0
         ordered = []
-        for cy in range(rows):
-            for cx in range(columns):
-                data = self._encoded[cy, cx]
-                table[cy, cx] = (offset, len(data))
-                offset += len(data)
-                ordered.append(data)
+        for position in sorted(inner):
+            data = inner[position]
+            table[position] = (offset, len(data))
+            offset += len(data)
+            ordered.append(data)
         index_bytes = table.tobytes()
         checksum = np.uint32(google_crc32c.value(index_bytes)).astype("<u4").tobytes()
-        path = self.plane_dir / "0" / "0"
+        path = self.plane_dir / str(shard[0]) / str(shard[1])
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as shard:
+        with open(path, "wb") as file:
             # One write per chunk: a single multi-MB write() was 5x slower here (ext4, VM).
             for data in ordered:
-                shard.write(data)
-            shard.write(index_bytes + checksum)
-        self._encoded.clear()
+                file.write(data)
+            file.write(index_bytes + checksum)
 
 
 #: zarr's key order of array metadata, for each zarr format.

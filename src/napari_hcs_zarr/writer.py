@@ -63,7 +63,12 @@ class ConversionOptions:
     scheduler
         Address of a dask.distributed scheduler to run on instead of local threads.
     shard_planes
-        NGFF 0.5 only: one shard per well plane and level (``True``), or plain chunks.
+        NGFF 0.5 only: shards (``True``), or plain chunks.
+    shard_chunks
+        NGFF 0.5 with shards: the most inner chunks along Y and along X in one shard (at
+        level 0 a chunk is one camera field, so 3 means shards of up to 3 x 3 fields);
+        ``None``: one shard per well plane and level. A shard never spans two well
+        planes, so no two units of work write the same shard.
     """
 
     levels: int | None = None
@@ -74,6 +79,7 @@ class ConversionOptions:
     workers: int | None = None
     scheduler: str | None = None
     shard_planes: bool = True
+    shard_chunks: int | None = None
 
 
 @dataclass
@@ -131,7 +137,7 @@ class PlaneJob:
     dtype: str
     fields: tuple[tuple[int, int, int, str | None], ...]
     chunk_shapes: tuple[tuple[int, int], ...]  # Y/X chunk of each level
-    sharded: bool
+    shard_grids: tuple[tuple[int, int] | None, ...]  # inner chunks per shard of each level
 
 
 def histogram_shift(dtype: np.dtype) -> int:
@@ -167,7 +173,7 @@ def run_plane_job(job: PlaneJob) -> dict:
         if level > first_level:
             plane = downsample_mean2(plane)
         fmt.write_plane_chunks(
-            image_dir / str(level), job.index, plane, job.chunk_shapes[level], sharded=job.sharded
+            image_dir / str(level), job.index, plane, job.chunk_shapes[level], job.shard_grids[level]
         )
         if level == histogram_level:
             histogram = _histogram(plane)
@@ -197,7 +203,9 @@ def _level1_from_tiling_fields(
     dtype = np.dtype(job.dtype)
     grid = (job.well_shape[0] // fh, job.well_shape[1] // fw)
     level1 = np.zeros((job.well_shape[0] // 2, job.well_shape[1] // 2), dtype=dtype)
-    chunks = fmt.plane_chunk_writer(Path(job.output) / job.image_path / "0", job.index, grid, job.sharded)
+    chunks = fmt.plane_chunk_writer(
+        Path(job.output) / job.image_path / "0", job.index, grid, job.shard_grids[0]
+    )
     empty_chunk = None
     for cy in range(grid[0]):
         for cx in range(grid[1]):
@@ -266,6 +274,7 @@ def _plan_record(raw: RawPlate, options: ConversionOptions, levels: int) -> dict
         "levels": levels,
         "ngff": options.ngff,
         "shard_planes": options.shard_planes,
+        "shard_chunks": options.shard_chunks,
     }
 
 
@@ -278,8 +287,16 @@ def _level_geometry(
     return (h, w), (min(field_shape[0], h), min(field_shape[1], w))
 
 
-def _sharded(fmt: NgffFormat, options: ConversionOptions) -> bool:
-    return fmt.zarr_format == 3 and options.shard_planes
+def _shard_grid(
+    fmt: NgffFormat, options: ConversionOptions, shape_yx: tuple[int, int], chunk_yx: tuple[int, int]
+) -> tuple[int, int] | None:
+    """Inner chunks along Y and X of one shard of a level (None: no sharding)."""
+    if fmt.zarr_format != 3 or not options.shard_planes:
+        return None
+    grid = (-(-shape_yx[0] // chunk_yx[0]), -(-shape_yx[1] // chunk_yx[1]))
+    if options.shard_chunks is None:
+        return grid
+    return (min(options.shard_chunks, grid[0]), min(options.shard_chunks, grid[1]))
 
 
 def _create_hierarchy(
@@ -304,9 +321,8 @@ def _create_hierarchy(
         for level in range(levels):
             (h, w), (fh, fw) = _level_geometry(layout.shape_yx, raw.field_shape, level)
             chunks = (1,) * len(prefix) + (1, 1, fh, fw)
-            shards = None
-            if _sharded(fmt, options):
-                shards = chunks[:-2] + (-(-h // fh) * fh, -(-w // fw) * fw)
+            shard_grid = _shard_grid(fmt, options, (h, w), (fh, fw))
+            shards = None if shard_grid is None else chunks[:-2] + (shard_grid[0] * fh, shard_grid[1] * fw)
             fmt.create_array(
                 image_dir / str(level),
                 shape=prefix + (len(raw.channels), well.z_count, h, w),
@@ -331,8 +347,10 @@ def _jobs(
     jobs = []
     for layout in layouts:
         well = layout.well
-        chunk_shapes = tuple(
-            _level_geometry(layout.shape_yx, raw.field_shape, level)[1] for level in range(levels)
+        geometries = [_level_geometry(layout.shape_yx, raw.field_shape, level) for level in range(levels)]
+        chunk_shapes = tuple(chunk_yx for _, chunk_yx in geometries)
+        shard_grids = tuple(
+            _shard_grid(fmt, options, shape_yx, chunk_yx) for shape_yx, chunk_yx in geometries
         )
         for t in range(raw.time_count):
             for c in range(len(raw.channels)):
@@ -358,7 +376,7 @@ def _jobs(
                             dtype=np.dtype(raw.dtype).str,
                             fields=fields,
                             chunk_shapes=chunk_shapes,
-                            sharded=_sharded(fmt, options),
+                            shard_grids=shard_grids,
                         )
                     )
     return jobs
@@ -523,6 +541,8 @@ def iter_convert(
     levels = options.levels or default_level_count((largest, largest))
     if levels < 1:
         raise ValueError(f"levels must be >= 1, got {levels}")
+    if options.shard_chunks is not None and options.shard_chunks < 1:
+        raise ValueError(f"shard_chunks must be >= 1, got {options.shard_chunks}")
 
     resuming = options.resume and output.exists()
     if resuming:
