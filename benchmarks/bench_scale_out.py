@@ -29,6 +29,7 @@ INPUT = "cv-4w-3x3-1080x1280-z3-c2-grid"
 CONFIGS = {
     "0.4, 2 threads": {"ngff": "0.4", "workers": 2},
     "0.5 sharded, 2 threads": {"ngff": "0.5", "workers": 2},
+    "0.5 shards of 2 x 2 fields, 2 threads": {"ngff": "0.5", "workers": 2, "shard_chunks": 2},
     "0.5 unsharded, 2 threads": {"ngff": "0.5", "workers": 2, "shard_planes": False},
     "0.4, dask.distributed 1 worker": {"ngff": "0.4", "cluster_workers": 1},
     "0.4, dask.distributed 2 workers": {"ngff": "0.4", "cluster_workers": 2},
