@@ -12,7 +12,7 @@ from conftest import SMALL_SPEC, tree_digest
 from napari_hcs_zarr.errors import ConversionCancelled, OutputError, RawPlateError
 from napari_hcs_zarr.raw_sources import read_raw_plate
 from napari_hcs_zarr.synthetic import SyntheticPlateSpec, expected_pixels
-from napari_hcs_zarr.writer import JOURNAL_DIR, ConversionOptions, convert, iter_convert
+from napari_hcs_zarr.writer import JOURNAL_DIR, ConversionOptions, convert, is_resumable, iter_convert
 
 
 def reference_downsample(plane: np.ndarray) -> np.ndarray:
@@ -220,6 +220,27 @@ def test_cancel_then_resume_equals_uninterrupted(small_raw, tmp_path):
 def test_should_stop_cancels(small_raw, tmp_path):
     with pytest.raises(ConversionCancelled):
         convert(small_raw, tmp_path / "x.zarr", ConversionOptions(levels=2), should_stop=lambda: True)
+
+
+def test_a_stop_after_the_last_event_keeps_the_finished_plate(small_raw, tmp_path):
+    messages = []
+    summary = convert(
+        small_raw,
+        tmp_path / "x.zarr",
+        ConversionOptions(levels=2),
+        progress=lambda event: messages.append(event.message),
+        should_stop=lambda: messages[-1] == "done",  # Cancel pressed as the plate completes
+    )
+    assert summary.planes_written > 0
+    assert not is_resumable(tmp_path / "x.zarr")
+    assert "plate" in json.loads((tmp_path / "x.zarr" / ".zattrs").read_text())
+
+
+def test_a_journal_without_its_plan_is_not_resumable(tmp_path):
+    (tmp_path / "x.zarr" / JOURNAL_DIR / "done").mkdir(parents=True)  # killed before the plan
+    assert not is_resumable(tmp_path / "x.zarr")
+    (tmp_path / "x.zarr" / JOURNAL_DIR / "plan.json").write_text("{}")
+    assert is_resumable(tmp_path / "x.zarr")
 
 
 def assert_same_plate(a, b):

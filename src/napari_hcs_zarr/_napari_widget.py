@@ -22,10 +22,10 @@ from magicgui.widgets import (
 from napari_hcs_zarr.raw_plate import RawPlate
 from napari_hcs_zarr.raw_sources import describe_raw_plate, read_raw_plate
 from napari_hcs_zarr.writer import (
-    JOURNAL_DIR,
     ConversionOptions,
     ConversionSummary,
     ProgressEvent,
+    is_resumable,
     iter_convert_until,
 )
 
@@ -135,7 +135,7 @@ class ConversionWidget(Container):
 
     def _resumable(self, output: Path | None) -> bool:
         """Whether ``output`` holds an interrupted conversion that Convert would finish."""
-        return output is not None and not self._overwrite.value and (output / JOURNAL_DIR).is_dir()
+        return output is not None and not self._overwrite.value and is_resumable(output)
 
     def _show_output_state(self, *_: object) -> None:
         if self._plate is None or (self._worker is not None and self._cancel.enabled):

@@ -247,6 +247,12 @@ def _axes(raw: RawPlate) -> list[dict]:
     return axes
 
 
+def is_resumable(output: str | Path) -> bool:
+    """Whether ``output`` holds an interrupted conversion that ``resume=True`` can finish
+    (its journal's plan is written; the plate's completing metadata is not)."""
+    return (Path(output) / JOURNAL_DIR / "plan.json").is_file()
+
+
 def _check_output(raw: RawPlate, output: Path, options: ConversionOptions) -> None:
     source = raw.source_dir.resolve()
     target = output.resolve()
@@ -257,7 +263,7 @@ def _check_output(raw: RawPlate, output: Path, options: ConversionOptions) -> No
     if not output.exists():
         return
     if options.resume:
-        if not (output / JOURNAL_DIR / "plan.json").is_file():
+        if not is_resumable(output):
             raise OutputError(output, "has no conversion journal to resume (it is complete or not ours)")
         return
     if not options.overwrite:
@@ -680,7 +686,7 @@ def iter_convert_until(
         except StopIteration as finished:
             return finished.value
         yield event
-        if should_stop():
+        if should_stop() and event.done < event.total:  # after the last event it is done
             events.close()
             return None
 
