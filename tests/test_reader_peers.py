@@ -710,7 +710,9 @@ def test_slow_storage_switches_to_threads_with_the_same_result(oz_plate, monkeyp
     monkeypatch.setattr(plate_metadata, "_PROBE_READS", 1)
     monkeypatch.setattr(plate_metadata, "_SLOW_READ_SECONDS", 0.0)
     threaded = plate_metadata.read_plate_info(oz_plate)
-    assert pooled_rounds and all(count > 0 for count in pooled_rounds)
+    # Judged slow after the first read: the rest of that round and every later round
+    # (wells, images, arrays, labels) go to the pool.
+    assert len(pooled_rounds) == 4 and all(count > 0 for count in pooled_rounds)
     assert threaded == sequential
     assert [i.path for w in threaded.wells for i in w.images] == [
         i.path for w in sequential.wells for i in w.images
@@ -755,3 +757,7 @@ def test_damaged_chunks_show_empty_with_one_warning_naming_them(small_plate, tmp
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnreadablePixelsWarning)
         model.image_levels(1)[coarsest][...]
+    # A failed read is not kept: once the files are whole again, the well shows.
+    shutil.rmtree(plate / "B" / "02" / "0" / str(coarsest))
+    shutil.copytree(small_plate / "B" / "02" / "0" / str(coarsest), plate / "B" / "02" / "0" / str(coarsest))
+    np.testing.assert_array_equal(model.image_levels(0)[coarsest][...], expected)

@@ -94,6 +94,7 @@ class MetadataSource:
         self.zarr_format = 3 if (root / "zarr.json").is_file() else 2
         self._consolidated: dict[str, dict] | None = None
         self._loaded = False
+        self._slow_storage: bool | None = None  # unknown until the first reads are timed
 
     @property
     def consolidated(self) -> bool:
@@ -167,22 +168,25 @@ class MetadataSource:
     def nodes(self, paths: list[str], kind: str = "any") -> list[dict | None]:
         """Several nodes, in the order of ``paths``.
 
-        Read one after another; when the first reads show the storage is slow, the rest
-        of the round goes to a thread pool, where waiting on I/O overlaps.
+        Read one after another until the pace of the storage is known (from the first
+        reads); on slow storage the rest, and every later round, go to a thread pool,
+        where waiting on I/O overlaps.
         """
         self._load_consolidated()
         if self._consolidated is not None:
             return [self._consolidated.get(p) for p in paths]
         results: list[dict | None] = []
         started = time.perf_counter()
-        for index, path in enumerate(paths):
-            results.append(self._safe_node(path, kind))
-            done = index + 1
-            probed = done == _PROBE_READS and done < len(paths)
-            if probed and (time.perf_counter() - started) / done > _SLOW_READ_SECONDS:
-                with ThreadPoolExecutor(_READ_THREADS) as pool:
-                    results += pool.map(lambda p: self._safe_node(p, kind), paths[done:])
+        for path in paths:
+            if self._slow_storage:
                 break
+            results.append(self._safe_node(path, kind))
+            if self._slow_storage is None and len(results) in (_PROBE_READS, len(paths)):
+                self._slow_storage = (time.perf_counter() - started) / len(results) > _SLOW_READ_SECONDS
+        rest = paths[len(results) :]
+        if rest:
+            with ThreadPoolExecutor(_READ_THREADS) as pool:
+                results += pool.map(lambda p: self._safe_node(p, kind), rest)
         return results
 
     def _safe_node(self, path: str, kind: str) -> dict | None:

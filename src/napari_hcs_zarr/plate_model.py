@@ -447,8 +447,8 @@ class PlateArray:
                 self._results.move_to_end(cache_key)
                 return cached
         with garbage_collection_paused():
-            result = self._read(selection)
-        if result.nbytes <= _RESULT_CACHE_BYTES:
+            result, complete = self._read(selection)
+        if complete and result.nbytes <= _RESULT_CACHE_BYTES:  # a failed read may succeed later
             result.setflags(write=False)
             with self._results_lock:
                 self._results[cache_key] = result
@@ -456,23 +456,23 @@ class PlateArray:
                     self._results.popitem(last=False)
         return result
 
-    def _read(self, selection: list[int | slice]) -> np.ndarray:
+    def _read(self, selection: list[int | slice]) -> tuple[np.ndarray, bool]:
+        """The selection, and whether every stored block in it could be read."""
         *lead, ys, xs = selection
         if not isinstance(ys, slice) or not isinstance(xs, slice):
             # An integer y or x: read the row/column as a slice of one, then drop the axis.
             ys_s = ys if isinstance(ys, slice) else slice(ys, ys + 1, 1)
             xs_s = xs if isinstance(xs, slice) else slice(xs, xs + 1, 1)
             block = self[(*lead, ys_s, xs_s)]
-            return block[
-                (
-                    ...,
-                    0 if not isinstance(ys, slice) else slice(None),
-                    0 if not isinstance(xs, slice) else slice(None),
-                )
-            ]
+            drop = (
+                ...,
+                0 if not isinstance(ys, slice) else slice(None),
+                0 if not isinstance(xs, slice) else slice(None),
+            )
+            return block[drop], False  # derived from a cached read: not cached again
         if ys.step != 1 or xs.step != 1:
             block = self[(*lead, slice(ys.start, ys.stop), slice(xs.start, xs.stop))]
-            return block[..., :: ys.step, :: xs.step]
+            return block[..., :: ys.step, :: xs.step], False
         lead_shape = [
             len(range(*s.indices(n))) for s, n in zip(lead, self.shape, strict=False) if isinstance(s, slice)
         ]
@@ -480,7 +480,7 @@ class PlateArray:
             (*lead_shape, max(ys.stop - ys.start, 0), max(xs.stop - xs.start, 0)), dtype=self.dtype
         )
         if out.size == 0:
-            return out
+            return out, True
         hits = np.flatnonzero(
             (self._y0 < ys.stop) & (self._y1 > ys.start) & (self._x0 < xs.stop) & (self._x1 > xs.start)
         )
@@ -498,7 +498,7 @@ class PlateArray:
                 out[target] = block
         for array_path, error in failures:  # reported from the calling thread
             self._model.report_unreadable(array_path, error)
-        return out
+        return out, not failures
 
     def _read_tile(
         self,
