@@ -99,11 +99,7 @@ class NgffFormat:
     # ---- nodes ----------------------------------------------------------------------
     def create_group(self, group_dir: Path) -> None:
         """Write the metadata document(s) of an empty group at ``group_dir``, as zarr does."""
-        if self.zarr_format == 2:
-            documents = {".zgroup": {"zarr_format": 2}, ".zattrs": {}}
-        else:
-            documents = {"zarr.json": {"attributes": {}, "zarr_format": 3, "node_type": "group"}}
-        _write_documents(group_dir, documents)
+        write_group(group_dir, self.zarr_format)
 
     def create_array(
         self,
@@ -136,7 +132,7 @@ class NgffFormat:
                 "compressor": _BLOSC.get_config(),
                 "zarr_format": 2,
             }
-            _write_documents(array_dir, {".zarray": zarray, ".zattrs": {}})
+            write_documents(array_dir, {".zarray": zarray, ".zattrs": {}})
             return
         little = {"name": "bytes", "configuration": {"endian": "little"}}
         pixels = little if dtype.itemsize > 1 else {"name": "bytes"}  # zarr omits a moot endian
@@ -175,7 +171,7 @@ class NgffFormat:
             "node_type": "array",
             "storage_transformers": [],
         }
-        _write_documents(array_dir, {"zarr.json": document})
+        write_documents(array_dir, {"zarr.json": document})
 
     def write_plane_chunks(
         self,
@@ -383,7 +379,17 @@ def _replace_file(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def _write_documents(node_dir: Path, documents: dict[str, dict]) -> None:
+def write_group(group_dir: Path, zarr_format: int, attributes: dict | None = None) -> None:
+    """Write the metadata document(s) of a zarr group with ``attributes``, as zarr does."""
+    if zarr_format == 2:
+        documents = {".zgroup": {"zarr_format": 2}, ".zattrs": attributes or {}}
+    else:
+        documents = {"zarr.json": {"attributes": attributes or {}, "zarr_format": 3, "node_type": "group"}}
+    write_documents(group_dir, documents)
+
+
+def write_documents(node_dir: Path, documents: dict[str, dict]) -> None:
+    """Write metadata documents (file name -> JSON object) into ``node_dir``, as zarr formats them."""
     node_dir.mkdir(parents=True, exist_ok=True)
     for name, document in documents.items():
         (node_dir / name).write_bytes(_json_document(document))

@@ -5,12 +5,12 @@ They let Fractal tasks and other downstream tools work per original camera field
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numcodecs
 import numpy as np
 
+from napari_hcs_zarr.ngff import write_documents, write_group
 from napari_hcs_zarr.raw_plate import RawPlate, RawWell
 
 _COLUMNS = [
@@ -41,18 +41,10 @@ class _NodeWriter:
         self.zarr_format = zarr_format
 
     def _dump(self, path: Path, document: dict) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document))
+        write_documents(path.parent, {path.name: document})
 
     def group(self, path: Path, attributes: dict) -> None:
-        if self.zarr_format == 2:
-            self._dump(path / ".zgroup", {"zarr_format": 2})
-            self._dump(path / ".zattrs", attributes)
-        else:
-            self._dump(
-                path / "zarr.json",
-                {"zarr_format": 3, "node_type": "group", "attributes": attributes},
-            )
+        write_group(path, self.zarr_format, attributes)
 
     def array(self, path: Path, values: np.ndarray, attributes: dict) -> None:
         strings = values.dtype == object
