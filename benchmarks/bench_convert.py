@@ -5,7 +5,7 @@ measured case: 4 wells x 3x3 fields of 1080x1280 uint16 x 3 z x 2 channels, 597 
 570 MiB of TIFFs), each run in its own subprocess, in turn (ours, Fractal, floor, ...), repeated
 ``--repeats`` times; the table reports medians.
 
-- ``ours``: ``napari_hcs_zarr.writer.convert`` (NGFF 0.4, 5 levels, 2 workers).
+- ``ours``: ``napari_hcs_zarr.convert`` (NGFF 0.4, 5 levels, 2 workers).
 - ``ours-0.5``: the same with NGFF 0.5 (zarr v3, one shard per well plane and level).
 - ``ours-1worker``: ``ours`` with one worker (how much the second one buys).
 - ``ours-wec`` (not run by default): ``ours`` with zarr's ``array.write_empty_chunks``
@@ -108,7 +108,8 @@ def ensure_dataset(data_root: Path) -> Path:
     done = folder / ".complete"
     if done.is_file():
         return folder
-    from napari_hcs_zarr.synthetic import SyntheticPlateSpec, write_synthetic_cellvoyager
+    from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
+    from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -122,7 +123,7 @@ def ensure_dataset(data_root: Path) -> Path:
     )
     print(f"writing the benchmark input into {folder} ...", flush=True)
     write_synthetic_cellvoyager(folder, spec)
-    # The synthetic writer's stage origin (synthetic.py): x = -1000 + x0 * ps, y = 800 - y0 * ps
+    # The synthetic writer's stage origin (raw/yokogawa/synthetic.py): x = -1000 + x0 * ps, y = 800 - y0 * ps
     snap_stage_positions(folder / "MeasurementData.mlf", spec.pixel_size_um, -1000.0, 800.0)
     done.write_text("ok\n")
     return folder
@@ -164,7 +165,7 @@ def run_ours(
         import zarr
 
         zarr.config.set({"array.write_empty_chunks": True})
-    from napari_hcs_zarr.writer import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert
 
     started = time.perf_counter()
     summary = convert(raw, out, ConversionOptions(levels=LEVELS, ngff=ngff, overwrite=True, workers=workers))
@@ -393,7 +394,7 @@ Measured by `benchmarks/bench_convert.py` on {meta["date"]}.
 {src_note}Machine: {m["nproc"]} cores ({m["cpu"]}), {m["ram_gib"]} GiB RAM, Linux {m["kernel"]},
 Python {m["python"]}. Versions: {versions}; src/ fingerprint {meta["src_fingerprint"]}.
 
-Input: synthetic CellVoyager folder written by `napari_hcs_zarr.synthetic` (Fractal's
+Input: synthetic CellVoyager folder written by `napari_hcs_zarr.raw.yokogawa.synthetic` (Fractal's
 measured case): {len(WELLS)} wells ({", ".join(WELLS)}) x {FIELDS_YX[0]}x{FIELDS_YX[1]} fields of
 {FIELD_SHAPE[0]}x{FIELD_SHAPE[1]} uint16 x {Z_COUNT} z x {CHANNELS} channels = {meta["files"]}
 uncompressed TIFFs, {meta["raw_mb"]:.0f} MB ({meta["raw_mb"] * 1e6 / 2**20:.0f} MiB);
@@ -455,20 +456,20 @@ python3 -m venv /work/bench-venvs/fractal
 # (module, attribute, stage). Each is wrapped with an exclusive-time clock while a real
 # one-worker conversion runs; names the current code no longer has are skipped.
 _PROFILED = [
-    ("napari_hcs_zarr.writer", "prepare_raw_plate", "parse metadata (MRF/MLF/MES)"),
-    ("napari_hcs_zarr.writer", "_create_hierarchy", "create arrays + journal plan"),
-    ("napari_hcs_zarr.writer", "read_field_image", "read TIFFs"),
-    ("napari_hcs_zarr.writer", "stitch_plane", "stitch (paste into the well canvas)"),
-    ("napari_hcs_zarr.writer", "downsample_mean2", "pyramid (downsample_mean2)"),
-    ("napari_hcs_zarr.writer", "_level1_from_tiling_fields", "level 0 from fields (loop, canvas)"),
-    ("napari_hcs_zarr.writer", "encode_chunk", "chunk/shard writes (encode + file)"),
-    ("napari_hcs_zarr.ngff:PlaneChunkWriter", "add", "chunk/shard writes (encode + file)"),
-    ("napari_hcs_zarr.ngff:PlaneChunkWriter", "close", "chunk/shard writes (encode + file)"),
-    ("napari_hcs_zarr.ngff:NgffFormat", "write_plane_chunks", "chunk/shard writes (encode + file)"),
+    ("napari_hcs_zarr.convert.run", "prepare_raw_plate", "parse metadata (MRF/MLF/MES)"),
+    ("napari_hcs_zarr.convert.run", "create_hierarchy", "create arrays + journal plan"),
+    ("napari_hcs_zarr.raw.image_files", "read_field_image", "read TIFFs"),
+    ("napari_hcs_zarr.convert.plane_job", "stitch_plane", "stitch (paste into the well canvas)"),
+    ("napari_hcs_zarr.convert.plane_job", "downsample_mean2", "pyramid (downsample_mean2)"),
+    ("napari_hcs_zarr.convert.plane_job", "_level1_from_tiling_fields", "level 0 from fields (loop, canvas)"),
+    ("napari_hcs_zarr.convert.plane_job", "encode_chunk", "chunk/shard writes (encode + file)"),
+    ("napari_hcs_zarr.store.chunks", "encode_chunk", "chunk/shard writes (encode + file)"),
+    ("napari_hcs_zarr.store.chunks:PlaneChunkWriter", "add", "chunk/shard writes (encode + file)"),
+    ("napari_hcs_zarr.store.chunks:PlaneChunkWriter", "close", "chunk/shard writes (encode + file)"),
     ("zarr:Array", "__setitem__", "zarr array writes"),
-    ("napari_hcs_zarr.writer", "_histogram", "histogram"),
-    ("napari_hcs_zarr.writer", "_finish_plate", "finish plate (OME metadata, ROI tables)"),
-    ("napari_hcs_zarr.writer", "_disk_usage", "summary: disk usage walk"),
+    ("napari_hcs_zarr.convert.plane_job", "_histogram", "histogram"),
+    ("napari_hcs_zarr.convert.run", "finish_plate", "finish plate (OME metadata, ROI tables)"),
+    ("napari_hcs_zarr.store.plate_store:LocalPlateStore", "total_bytes", "summary: disk usage walk"),
 ]
 _ENCODE_APART = "blosc-lz4 encode of the same chunks"
 
@@ -496,7 +497,7 @@ def stage_profile(raw: Path, out: Path, ngff: str) -> dict[str, float]:
     import numcodecs
     import numpy as np
 
-    from napari_hcs_zarr.writer import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert
 
     times: dict[str, float] = defaultdict(float)
     local = threading.local()

@@ -21,11 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec, write_synthetic_cellvoyager
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
+from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
 
 
 def child(raw: str, out: str, workers: int) -> None:
-    from napari_hcs_zarr.writer import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert
 
     started = time.perf_counter()
     summary = convert(raw, out, ConversionOptions(overwrite=True, workers=workers))

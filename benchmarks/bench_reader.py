@@ -130,7 +130,7 @@ def _in_memory(layer_data: list) -> list:
 
 def _reader_function(reader: str, path: str):
     if reader == "ours":
-        from napari_hcs_zarr._napari_reader import get_reader
+        from napari_hcs_zarr._napari.reader import get_reader
 
         return get_reader(path)
     from napari_ome_zarr._reader import napari_get_reader
@@ -147,7 +147,7 @@ def worker(mode: str, reader: str, path: str) -> dict:
     from napari.settings import get_settings
     from napari.utils.notifications import notification_manager
 
-    import napari_hcs_zarr._napari_reader  # noqa: F401
+    import napari_hcs_zarr._napari.reader  # noqa: F401
 
     result: dict = {
         "mode": mode,

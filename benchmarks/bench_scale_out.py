@@ -39,7 +39,7 @@ CONFIGS = {
 def child(raw: str, out: str, config: dict) -> None:
     import time
 
-    from napari_hcs_zarr.writer import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert
 
     cluster = None
     options = dict(config)
@@ -59,7 +59,7 @@ def child(raw: str, out: str, config: dict) -> None:
         from distributed import Client
 
         with Client(cluster) as client:  # warm workers, as on a long-lived cluster
-            client.run(__import__, "napari_hcs_zarr.writer")
+            client.run(__import__, "napari_hcs_zarr.convert")
     started = time.perf_counter()
     summary = convert(raw, out, ConversionOptions(levels=5, overwrite=True, **options))
     seconds = time.perf_counter() - started

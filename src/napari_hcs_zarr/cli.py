@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from napari_hcs_zarr.convert import ConversionOptions, ProgressEvent, convert, prepare_raw_plate
 from napari_hcs_zarr.errors import HcsZarrError
-from napari_hcs_zarr.raw_sources import describe_raw_plate
-from napari_hcs_zarr.writer import ConversionOptions, iter_convert, prepare_raw_plate
+from napari_hcs_zarr.ngff import DEFAULT_VERSION, VERSIONS
+from napari_hcs_zarr.raw import describe_raw_plate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -17,29 +18,29 @@ def _parser() -> argparse.ArgumentParser:
         description="Convert raw plate-imager folders into stitched OME-Zarr plates.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    convert = commands.add_parser("convert", help="convert a raw acquisition folder into an OME-Zarr plate")
-    convert.add_argument("raw_dir", type=Path, help="the instrument's acquisition folder")
-    convert.add_argument("output", type=Path, help="the plate to write, e.g. plate.zarr")
-    convert.add_argument(
+    converting = commands.add_parser("convert", help="convert a raw acquisition folder into an OME-Zarr plate")
+    converting.add_argument("raw_dir", type=Path, help="the instrument's acquisition folder")
+    converting.add_argument("output", help="the plate to write: a path (plate.zarr) or a URL (s3://bucket/plate.zarr)")
+    converting.add_argument(
         "--levels",
         type=int,
         default=None,
         help="pyramid levels (default: until a well's longest side is at most 256 px)",
     )
-    convert.add_argument("--ngff", choices=["0.4", "0.5"], default="0.4", help="OME-NGFF version")
-    convert.add_argument("--wells", default=None, help="comma-separated wells, e.g. B03,C04")
-    convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    convert.add_argument("--resume", action="store_true", help="finish an interrupted conversion into OUTPUT")
-    convert.add_argument("--workers", type=int, default=None, help="planes at once (default: cores)")
-    convert.add_argument(
+    converting.add_argument("--ngff", choices=list(VERSIONS), default=DEFAULT_VERSION, help="OME-NGFF version")
+    converting.add_argument("--wells", default=None, help="comma-separated wells, e.g. B03,C04")
+    converting.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    converting.add_argument("--resume", action="store_true", help="finish an interrupted conversion into OUTPUT")
+    converting.add_argument("--workers", type=int, default=None, help="planes at once (default: cores)")
+    converting.add_argument(
         "--scheduler", default=None, help="address of a dask.distributed scheduler to run on"
     )
-    convert.add_argument(
+    converting.add_argument(
         "--no-shards",
         action="store_true",
         help="NGFF 0.5: plain chunks instead of one shard per well plane",
     )
-    convert.add_argument(
+    converting.add_argument(
         "--shard-chunks",
         type=int,
         default=None,
@@ -75,34 +76,30 @@ def run_convert(args: argparse.Namespace) -> int:
     )
     plate = prepare_raw_plate(args.raw_dir, wells)
     print(describe_raw_plate(plate))
-    events = iter_convert(plate, args.output, options)
     bar = tqdm(total=1, unit="plane", desc="converting", file=sys.stderr)
+
+    def show(event: ProgressEvent) -> None:
+        bar.total = event.total
+        bar.n = event.done
+        bar.set_description(event.message)
+        bar.refresh()
+
     try:
-        while True:
-            try:
-                event = next(events)
-            except StopIteration as finished:
-                summary = finished.value
-                break
-            bar.total = event.total
-            bar.n = event.done
-            bar.set_description(event.message)
-            bar.refresh()
+        summary = convert(plate, args.output, options, progress=show)
     except KeyboardInterrupt:
-        events.close()
-        bar.close()
         print(
             f"interrupted: {args.output} is incomplete; run the same command with --resume to finish it",
             file=sys.stderr,
         )
         return 130
-    bar.close()
+    finally:
+        bar.close()
     print(summary.describe())
     return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from napari_hcs_zarr.demo import run_demo as demo
+    from napari_hcs_zarr._napari.demo import run_demo as demo
 
     png = demo(args.folder, screenshot=args.screenshot)
     if png is not None:
@@ -116,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "convert":
             return run_convert(args)
         return run_demo(args)
-    except (HcsZarrError, KeyError, ValueError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"error: {message}", file=sys.stderr)
+    except HcsZarrError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2

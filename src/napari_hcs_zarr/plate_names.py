@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+from napari_hcs_zarr.errors import OptionError
+
 
 def row_name(index: int) -> str:
     """Name of the 0-based plate row ``index``: A..Z, then AA, AB, ... (1536-well plates)."""
     if index < 0:
-        raise ValueError(f"row index must be >= 0, got {index}")
+        raise OptionError(f"row index must be >= 0, got {index}")
     if index < 26:
         return chr(ord("A") + index)
     return row_name(index // 26 - 1) + chr(ord("A") + index % 26)
@@ -37,5 +39,5 @@ def parse_well_name(name: str) -> tuple[str, int]:
     """Split a well name such as ``B03`` or ``b3`` into (``"B"``, 3)."""
     match = _WELL_NAME.match(name.strip())
     if not match:
-        raise ValueError(f"not a well name: {name!r} (expected something like B03)")
+        raise OptionError(f"not a well name: {name!r} (expected something like B03)")
     return match.group(1).upper(), int(match.group(2))

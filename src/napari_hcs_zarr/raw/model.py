@@ -1,17 +1,41 @@
 """The neutral description of a raw plate acquisition.
 
-Every vendor parser produces a :class:`RawPlate`; the writer consumes nothing else.
-Positions are already in pixels of the well image (stage Y flipped, origin at the
-well's top-left field), so the writer never needs vendor knowledge.
+Every vendor parser produces a :class:`RawPlate`; the converter consumes nothing else.
+Field positions are already in pixels of the well image (see
+:mod:`~napari_hcs_zarr.raw.placement`), and each plane of a field is a
+:class:`PlaneLoader` that returns its pixels, so the converter needs no vendor knowledge
+and never opens a raw file by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from napari_hcs_zarr.errors import UnknownWellError
+
+
+@runtime_checkable
+class PlaneLoader(Protocol):
+    """The pixels of one camera image (one plane of one field).
+
+    Loaders travel to dask.distributed workers with the work, so they must pickle: a
+    frozen dataclass of a path and the expected shape is the usual form.
+    """
+
+    @property
+    def source(self) -> str:
+        """Where the pixels come from (a file path), for messages."""
+        ...
+
+    def load(self) -> np.ndarray:
+        """The 2-D image; raises :class:`~napari_hcs_zarr.errors.RawPlateError` naming
+        :attr:`source` when it cannot be read or has another shape than expected."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -56,10 +80,13 @@ class RawField:
     y_px, x_px
         Top-left corner of the field in the well image, in pixels (>= 0).
     y_um, x_um
-        Stage position of the field's top-left corner in the well frame, in micrometres,
-        Y pointing down like the image (before rounding to pixels).
-    files
-        The image file of each plane, by :class:`PlaneKey`.
+        Position of the field's top-left corner in the well frame, in micrometres, Y
+        pointing down like the image (before rounding to pixels).
+    shape
+        Height and width of the field's images in pixels.
+    planes
+        The loader of each imaged plane, by :class:`PlaneKey`; a plane the acquisition
+        lists but whose image is missing has no loader (it is written as zeros).
     """
 
     index: int
@@ -67,7 +94,8 @@ class RawField:
     x_px: int
     y_um: float
     x_um: float
-    files: dict[PlaneKey, Path] = field(default_factory=dict)
+    shape: tuple[int, int]
+    planes: dict[PlaneKey, PlaneLoader] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,10 +117,11 @@ class RawWell:
     def path(self) -> str:
         return f"{self.row}/{self.column}"
 
-    def image_shape_yx(self, field_shape: tuple[int, int]) -> tuple[int, int]:
+    @property
+    def image_shape_yx(self) -> tuple[int, int]:
         """Height and width of the stitched well: the bounding box of its fields."""
-        height = max(f.y_px for f in self.fields) + field_shape[0]
-        width = max(f.x_px for f in self.fields) + field_shape[1]
+        height = max(f.y_px + f.shape[0] for f in self.fields)
+        width = max(f.x_px + f.shape[1] for f in self.fields)
         return height, width
 
 
@@ -114,8 +143,6 @@ class RawPlate:
         The imaged channels, in the order of the output channel axis.
     time_count
         Number of time points (the output has a ``t`` axis when it is more than 1).
-    field_shape
-        Height and width of one camera field in pixels.
     dtype
         Pixel type of the camera images.
     pixel_size_um
@@ -135,12 +162,17 @@ class RawPlate:
     wells: list[RawWell]
     channels: list[RawChannel]
     time_count: int
-    field_shape: tuple[int, int]
     dtype: np.dtype
     pixel_size_um: tuple[float, float, float]
     metadata_files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     instrument: str = ""
+
+    @property
+    def field_shape(self) -> tuple[int, int]:
+        """The largest field height and width: the chunk size of the converted plate."""
+        shapes = [f.shape for w in self.wells for f in w.fields]
+        return (max(s[0] for s in shapes), max(s[1] for s in shapes)) if shapes else (1, 1)
 
     @property
     def field_count(self) -> int:
@@ -152,27 +184,38 @@ class RawPlate:
         """Largest number of planes in one well."""
         return max((w.z_count for w in self.wells), default=0)
 
-    def iter_files(self) -> Iterator[Path]:
+    def iter_loaders(self) -> Iterator[PlaneLoader]:
         for well in self.wells:
             for fov in well.fields:
-                yield from fov.files.values()
+                yield from fov.planes.values()
 
     def estimated_output_bytes(self) -> int:
         """Uncompressed size of all pyramid levels of all wells (level 0 × 4/3)."""
         itemsize = np.dtype(self.dtype).itemsize
         total = 0
         for well in self.wells:
-            h, w = well.image_shape_yx(self.field_shape)
+            h, w = well.image_shape_yx
             total += h * w * well.z_count * len(self.channels) * self.time_count * itemsize
         return total * 4 // 3
 
+    def metadata_documents(self) -> Iterator[tuple[str, bytes]]:
+        """(file name, content) of each vendor metadata file, for the provenance copy."""
+        for path in self.metadata_files:
+            yield path.name, path.read_bytes()
+
     def select_wells(self, names: list[str]) -> RawPlate:
-        """A copy holding only the wells named (``B03``...); unknown names raise ``KeyError``."""
+        """A copy holding only the wells named (``B03``...).
+
+        Raises
+        ------
+        UnknownWellError
+            When a name is not an imaged well.
+        """
         by_name = {w.name: w for w in self.wells}
         missing = [n for n in names if n not in by_name]
         if missing:
-            raise KeyError(
+            raise UnknownWellError(
                 f"wells not in the acquisition: {', '.join(missing)} (imaged: {', '.join(by_name)})"
             )
         keep = set(names)
-        return RawPlate(**{**self.__dict__, "wells": [w for w in self.wells if w.name in keep]})
+        return replace(self, wells=[w for w in self.wells if w.name in keep])

@@ -2,10 +2,10 @@
 
 The plate is seen as one big image per channel. Each occupied well sits in a slot of the
 full plate grid (empty rows and columns keep their place), the slot as large as the
-largest well, the well's fields tiled inside it. :class:`PlateArray` is a numpy-like
-array per level and channel: indexing it reads only the wells that the selection
-touches, concurrently, and returns numpy. No dask graph is built, so opening a plate of
-any size costs its metadata only.
+largest well, the well's fields tiled inside it. The model places every stored image on
+the plate as a :class:`~napari_hcs_zarr.view.plate_array.Tile` at each level and reads
+tiles for the :class:`~napari_hcs_zarr.view.plate_array.PlateArray` of each level and
+channel, so opening a plate of any size costs its metadata only.
 """
 
 from __future__ import annotations
@@ -14,56 +14,37 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import zarr
 
-from napari_hcs_zarr.chunk_reader import direct_reader
-from napari_hcs_zarr.plate_metadata import (
+from napari_hcs_zarr.errors import PlateFormatError
+from napari_hcs_zarr.store.chunk_reader import direct_reader
+from napari_hcs_zarr.store.metadata_reader import MetadataSource
+from napari_hcs_zarr.store.plate_store import Location, PlateStore
+from napari_hcs_zarr.view.plate_array import PlateArray, Tile
+from napari_hcs_zarr.view.plate_info import (
     DatasetInfo,
     ImageInfo,
-    MetadataSource,
     PlateInfo,
-    garbage_collection_paused,
     label_images,
     read_plate_info,
 )
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 #: Largest texture side a GL implementation is guaranteed to take; the coarsest plate
 #: level is made to fit it.
 GL_TEXTURE_LIMIT = 16384
-#: Wells whose chunks are at least this large are read on several threads (decoding
-#: large chunks releases the GIL); small ones are read faster one after another.
-_PARALLEL_CHUNK_BYTES = 2**20
-#: Recent results kept per plate array (napari repeats requests while adding a layer).
-_RESULT_CACHE_ITEMS = 4
-_RESULT_CACHE_BYTES = 64 * 2**20
 _SPATIAL = ("y", "x")
 
 
 class UnreadablePixelsWarning(UserWarning):
     """Some stored pixel data of a plate could not be read; that region is shown empty."""
-
-
-@dataclass(frozen=True)
-class _Tile:
-    """One stored image placed on the plate at one plate level."""
-
-    array_path: str
-    axis_names: tuple[str, ...]
-    shape: tuple[int, ...]  # of the stored array
-    stride: int  # plate level factor / stored dataset factor
-    y0: int  # top-left on the plate level
-    x0: int
-    height: int  # extent on the plate level (clipped to the field slot)
-    width: int
-    single_chunk: bool  # the whole tile plane is one stored chunk
-    chunk_bytes: int
 
 
 class _ChunkPlaneCache:
@@ -94,23 +75,25 @@ class _ChunkPlaneCache:
 
 
 class PlateModel:
-    """The plate at ``root`` as lazy per-channel, per-level arrays.
+    """A plate as lazy per-channel, per-level arrays (a
+    :class:`~napari_hcs_zarr.view.plate_array.TileSource` for them).
 
     Parameters
     ----------
     info
-        The plate's metadata (see :func:`~napari_hcs_zarr.plate_metadata.read_plate_info`).
+        The plate's metadata (see :func:`~napari_hcs_zarr.view.plate_info.read_plate_info`).
     """
 
     def __init__(self, info: PlateInfo) -> None:
         self.info = info
         self.problems = list(info.problems)
+        self.store: PlateStore = info.store
         self._group: zarr.Group | None = None
         self._arrays_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(8, thread_name_prefix="hcs-plate-read")
         self._cache = _ChunkPlaneCache()
         self._factor_cache: dict[str, list[int]] = {}
-        self._image_tiles: list[list[_Tile]] | None = None
+        self._image_tiles: list[list[Tile]] | None = None
         self._image_lead: list[int] = []
         self._datasets: dict[str, DatasetInfo] = {}
         self._readers: dict[str, Any] = {}
@@ -125,15 +108,16 @@ class PlateModel:
 
     # ---- construction -----------------------------------------------------------------
     @classmethod
-    def open(cls, root: str | Path) -> PlateModel:
-        """Read the metadata of the plate (or well, or image) at ``root``."""
-        return cls(read_plate_info(root))
+    def open(cls, location: Location | PlateStore, storage_options: dict | None = None) -> PlateModel:
+        """Read the metadata of the plate (or well, or image) at ``location``: a path, a
+        URL or a zarr store."""
+        return cls(read_plate_info(location, storage_options))
 
     def _choose_template(self) -> ImageInfo:
         for well in self.info.wells:
             for image in well.images:
                 return image
-        raise ValueError(f"{self.info.root}: no well has a readable image")
+        raise PlateFormatError(self.info.location, "no well has a readable image")
 
     def _check_wells(self) -> None:
         template = self.template
@@ -241,7 +225,7 @@ class PlateModel:
         """(name, y, x) of every occupied well's slot corner, in level-0 plate pixels."""
         return [(w.name, *self.well_origin(w.row_index, w.column_index)) for w in self.info.wells]
 
-    def _tiles(self, images_by_well: Sequence[Sequence[ImageInfo | None]], level: int) -> list[_Tile]:
+    def _tiles(self, images_by_well: Sequence[Sequence[ImageInfo | None]], level: int) -> list[Tile]:
         factor = self.factors[level]
         tiles = []
         for well, images in zip(self.info.wells, images_by_well, strict=True):
@@ -265,7 +249,7 @@ class PlateModel:
                 width = min(-(-dataset.shape[-1] // stride), slot_w)
                 single = dataset.chunks[-2] >= dataset.shape[-2] and dataset.chunks[-1] >= dataset.shape[-1]
                 tiles.append(
-                    _Tile(
+                    Tile(
                         dataset.path,
                         tuple(image.axis_names),
                         dataset.shape,
@@ -313,7 +297,7 @@ class PlateModel:
 
     def label_levels(self, name: str) -> list[PlateArray]:
         """The label image ``name`` of every well on the plate grid, at every level."""
-        source = MetadataSource(self.info.root)
+        source = MetadataSource(self.store)
         images = []
         for well in self.info.wells:
             with_label = [i for i in well.images if name in i.label_names]
@@ -341,21 +325,21 @@ class PlateModel:
         return tuple(scale0[names.index(a)] for a in (*self.lead_axes, *_SPATIAL))
 
     def axis_units(self) -> tuple[str | None, ...]:
-        units = {a.get("name"): a.get("unit") for a in self.template.axes}
+        units = {a.name: a.unit for a in self.template.axes}
         return tuple(units.get(a) for a in (*self.lead_axes, *_SPATIAL))
 
     def reader(self, path: str):
-        """What reads the stored array at ``path``: its chunk files directly when the
-        encoding allows (see :mod:`~napari_hcs_zarr.chunk_reader`), else zarr."""
+        """What reads the stored array at ``path``: its chunks directly when the encoding
+        allows (see :mod:`~napari_hcs_zarr.store.chunk_reader`), else zarr."""
         reader = self._readers.get(path)
         if reader is None:
             dataset = self._datasets.get(path)
             if dataset is not None and dataset.document:
-                reader = direct_reader(self.info.root / path, dataset.document)
+                reader = direct_reader(self.store, path, dataset.document)
             if reader is None:
                 with self._arrays_lock:
                     if self._group is None:
-                        self._group = zarr.open_group(self.info.root, mode="r")
+                        self._group = zarr.open_group(self.store.zarr_store(), mode="r")
                 reader = self._group[path]
             self._readers[path] = reader
         return reader
@@ -367,210 +351,30 @@ class PlateModel:
             if array_path in self._unreadable:
                 return
             self._unreadable.add(array_path)
-        message = f"{self.info.root / array_path}: pixels not shown: {error}"
+        message = f"{self.store.uri(array_path)}: pixels not shown: {error}"
         self.problems.append(message)
         warnings.warn(message, UnreadablePixelsWarning, stacklevel=2)
+
+    def map_concurrently(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        return self._pool.map(function, items)
+
+    def read_tile(self, tile: Tile, selection: tuple) -> np.ndarray:
+        """The stored array of ``tile`` at ``selection``; a tile plane that is one chunk is
+        read whole once and cut from memory after that."""
+        if not tile.single_chunk:
+            return np.asarray(self.reader(tile.array_path)[selection])
+        plane_key = tuple((s.start, s.stop) if isinstance(s, slice) else s for s in selection[:-2])
+        key = (tile.array_path, plane_key)
+        plane = self._cache.get(key)
+        if plane is None:
+            whole = tuple(
+                s if not isinstance(s, slice) else slice(s.start, s.stop) for s in selection[:-2]
+            ) + (slice(None), slice(None))
+            plane = np.asarray(self.reader(tile.array_path)[whole])
+            self._cache.put(key, plane)
+        return plane[(..., selection[-2], selection[-1])]
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _normalize_key(key: Any, shape: tuple[int, ...]) -> list[int | slice]:
-    if not isinstance(key, tuple):
-        key = (key,)
-    if any(k is Ellipsis for k in key):
-        i = key.index(Ellipsis)
-        key = key[:i] + (slice(None),) * (len(shape) - len(key) + 1) + key[i + 1 :]
-    key = key + (slice(None),) * (len(shape) - len(key))
-    if len(key) != len(shape):
-        raise IndexError(f"too many indices for a plate array of {len(shape)} dimensions")
-    normalized: list[int | slice] = []
-    for k, size in zip(key, shape, strict=True):
-        if isinstance(k, slice):
-            normalized.append(slice(*k.indices(size)))
-        else:
-            index = int(k)
-            if not -size <= index < size:
-                raise IndexError(f"index {index} is out of bounds for size {size}")
-            normalized.append(index % size)
-    return normalized
-
-
-class PlateArray:
-    """One channel (or one label image) of the whole plate at one level, read lazily.
-
-    Shape: (lead axes..., y, x), the lead axes being t and/or z as the plate has them.
-    Indexing returns numpy and reads only the wells the selection touches.
-    """
-
-    def __init__(
-        self,
-        model: PlateModel,
-        tiles: list[_Tile],
-        lead_sizes: list[int],
-        shape_yx: tuple[int, int],
-        dtype: np.dtype,
-        channel: int | None,
-    ) -> None:
-        self._model = model
-        self._tiles = tiles
-        self._channel = channel
-        self.shape = (*lead_sizes, *shape_yx)
-        self.dtype = np.dtype(dtype)
-        self.ndim = len(self.shape)
-        self._y0 = np.array([t.y0 for t in tiles], dtype=np.int64)
-        self._x0 = np.array([t.x0 for t in tiles], dtype=np.int64)
-        self._y1 = self._y0 + np.array([t.height for t in tiles], dtype=np.int64)
-        self._x1 = self._x0 + np.array([t.width for t in tiles], dtype=np.int64)
-        self._results: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._results_lock = threading.Lock()
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        result = self[...]
-        return result.astype(dtype) if dtype is not None else result
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        selection = _normalize_key(key, self.shape)
-        # napari asks for the same region several times while adding a layer (slice,
-        # thumbnail, refresh): answer repeats from memory. Results are read-only.
-        cache_key = tuple((s.start, s.stop, s.step) if isinstance(s, slice) else s for s in selection)
-        with self._results_lock:
-            cached = self._results.get(cache_key)
-            if cached is not None:
-                self._results.move_to_end(cache_key)
-                return cached
-        with garbage_collection_paused():
-            result, complete = self._read(selection)
-        if complete and result.nbytes <= _RESULT_CACHE_BYTES:  # a failed read may succeed later
-            result.setflags(write=False)
-            with self._results_lock:
-                self._results[cache_key] = result
-                while len(self._results) > _RESULT_CACHE_ITEMS:
-                    self._results.popitem(last=False)
-        return result
-
-    def _read(self, selection: list[int | slice]) -> tuple[np.ndarray, bool]:
-        """The selection, and whether every stored block in it could be read."""
-        *lead, ys, xs = selection
-        if not isinstance(ys, slice) or not isinstance(xs, slice):
-            # An integer y or x: read the row/column as a slice of one, then drop the axis.
-            ys_s = ys if isinstance(ys, slice) else slice(ys, ys + 1, 1)
-            xs_s = xs if isinstance(xs, slice) else slice(xs, xs + 1, 1)
-            block = self[(*lead, ys_s, xs_s)]
-            drop = (
-                ...,
-                0 if not isinstance(ys, slice) else slice(None),
-                0 if not isinstance(xs, slice) else slice(None),
-            )
-            return block[drop], False  # derived from a cached read: not cached again
-        if ys.step != 1 or xs.step != 1:
-            block = self[(*lead, slice(ys.start, ys.stop), slice(xs.start, xs.stop))]
-            return block[..., :: ys.step, :: xs.step], False
-        lead_shape = [
-            len(range(*s.indices(n))) for s, n in zip(lead, self.shape, strict=False) if isinstance(s, slice)
-        ]
-        out = np.zeros(
-            (*lead_shape, max(ys.stop - ys.start, 0), max(xs.stop - xs.start, 0)), dtype=self.dtype
-        )
-        if out.size == 0:
-            return out, True
-        hits = np.flatnonzero(
-            (self._y0 < ys.stop) & (self._y1 > ys.start) & (self._x0 < xs.stop) & (self._x1 > xs.start)
-        )
-        tiles = [self._tiles[i] for i in hits]
-        failures: list[tuple[str, Exception]] = []
-        if len(tiles) > 1 and tiles[0].chunk_bytes >= _PARALLEL_CHUNK_BYTES:
-            results = list(
-                self._model._pool.map(lambda tile: self._read_tile(tile, lead, ys, xs, failures), tiles)
-            )
-        else:
-            results = [self._read_tile(tile, lead, ys, xs, failures) for tile in tiles]
-        for placement in results:
-            if placement is not None:
-                target, block = placement
-                out[target] = block
-        for array_path, error in failures:  # reported from the calling thread
-            self._model.report_unreadable(array_path, error)
-        return out, not failures
-
-    def _read_tile(
-        self,
-        tile: _Tile,
-        lead: list[int | slice],
-        ys: slice,
-        xs: slice,
-        failures: list[tuple[str, Exception]],
-    ) -> tuple[tuple, np.ndarray] | None:
-        """Where the tile's part of the selection goes and its pixels; None when the tile
-        has nothing there, or its pixels cannot be read (then noted in ``failures``)."""
-        y_a, y_b = max(ys.start, tile.y0), min(ys.stop, tile.y0 + tile.height)
-        x_a, x_b = max(xs.start, tile.x0), min(xs.stop, tile.x0 + tile.width)
-        sizes = dict(zip(tile.axis_names, tile.shape, strict=True))
-        # Where the block goes, in plate axis order; and which plate axes the image lacks
-        # (e.g. labels without t): those are broadcast.
-        target: list[Any] = []
-        stored_lead: dict[str, int | slice] = {}
-        broadcast: list[int] = []
-        for axis, wanted in zip(self._model.lead_axes, lead, strict=True):
-            if axis not in sizes:
-                if isinstance(wanted, slice):
-                    broadcast.append(len(target))
-                    target.append(slice(None))
-                continue
-            if isinstance(wanted, int):
-                if wanted >= sizes[axis]:
-                    return None
-                stored_lead[axis] = wanted
-                continue
-            present = range(wanted.start, min(wanted.stop, sizes[axis]), wanted.step)
-            if not len(present):
-                return None
-            stored_lead[axis] = slice(present.start, present.stop, present.step)
-            target.append(slice(0, len(present)))
-        stored_sel: list[Any] = []
-        for axis, size in sizes.items():
-            if axis == "c":
-                if self._channel is None or self._channel >= size:
-                    return None
-                stored_sel.append(self._channel)
-            elif axis == "y":
-                stored_sel.append(
-                    slice((y_a - tile.y0) * tile.stride, (y_b - tile.y0) * tile.stride, tile.stride)
-                )
-            elif axis == "x":
-                stored_sel.append(
-                    slice((x_a - tile.x0) * tile.stride, (x_b - tile.x0) * tile.stride, tile.stride)
-                )
-            else:
-                stored_sel.append(stored_lead[axis])
-        target += [slice(y_a - ys.start, y_b - ys.start), slice(x_a - xs.start, x_b - xs.start)]
-        try:
-            block = self._read_stored(tile, tuple(stored_sel))
-        except Exception as error:  # a damaged chunk must not break napari's drawing
-            failures.append((tile.array_path, error))
-            return None
-        if broadcast:
-            block = np.expand_dims(block, tuple(broadcast))
-        return tuple(target), block
-
-    def _read_stored(self, tile: _Tile, selection: tuple) -> np.ndarray:
-        if not tile.single_chunk:
-            return np.asarray(self._model.reader(tile.array_path)[selection])
-        # The tile plane is one chunk: read it whole once, then cut from memory.
-        plane_key = tuple((s.start, s.stop) if isinstance(s, slice) else s for s in selection[:-2])
-        key = (tile.array_path, plane_key)
-        plane = self._model._cache.get(key)
-        if plane is None:
-            whole = tuple(
-                s if not isinstance(s, slice) else slice(s.start, s.stop) for s in selection[:-2]
-            ) + (slice(None), slice(None))
-            plane = np.asarray(self._model.reader(tile.array_path)[whole])
-            self._model._cache.put(key, plane)
-        return plane[(..., selection[-2], selection[-1])]

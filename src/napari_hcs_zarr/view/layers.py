@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from napari_hcs_zarr.plate_model import PlateArray, PlateModel
+from napari_hcs_zarr.ngff.model import OmeroChannel
+from napari_hcs_zarr.view.plate_array import PlateArray
+from napari_hcs_zarr.view.plate_model import PlateModel
 
 
 @dataclass
@@ -56,26 +58,21 @@ def _hex_to_rgb(value: Any) -> tuple[float, float, float] | None:
 def channel_display(model: PlateModel, index: int) -> ChannelDisplay:
     """Name, colour, contrast limits and visibility of channel ``index``."""
     entries = model.template.channels
-    entry = entries[index] if index < len(entries) and isinstance(entries[index], dict) else {}
+    entry = entries[index] if index < len(entries) else OmeroChannel()
     count = model.channel_count
     default_color = _DEFAULT_COLORS[0] if count == 1 else _DEFAULT_COLORS[(index + 1) % len(_DEFAULT_COLORS)]
-    color = _hex_to_rgb(entry.get("color")) or _hex_to_rgb(default_color)
-    window = entry.get("window") if isinstance(entry.get("window"), dict) else {}
+    color = _hex_to_rgb(entry.color) or _hex_to_rgb(default_color)
+    window = entry.window
     limits = None
-    try:
-        start, end = float(window["start"]), float(window["end"])
-        if end > start:
-            limits = (start, end)
-    except (KeyError, TypeError, ValueError):
-        limits = None
+    if window is not None and window.end > window.start:
+        limits = (float(window.start), float(window.end))
     if limits is None and np.issubdtype(model.dtype, np.integer) and model.dtype.itemsize == 1:
         limits = (0.0, 255.0)
-    label = entry.get("label")
     return ChannelDisplay(
-        name=str(label) if label not in (None, "") else f"c{index}",
+        name=entry.label if entry.label is not None else f"c{index}",
         color=color,
         contrast_limits=limits,
-        visible=bool(entry.get("active", True)),
+        visible=entry.active,
     )
 
 

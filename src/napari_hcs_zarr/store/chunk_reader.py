@@ -1,9 +1,9 @@
-"""Reading regions of local zarr arrays chunk file by chunk file.
+"""Reading regions of zarr arrays chunk by chunk, straight from the store.
 
 A plate overview reads one small chunk from each of thousands of arrays. Through zarr
-that costs about a millisecond per array opened and per chunk read; opening the chunk
-file and decoding it with the codec named in the array's metadata costs tens of
-microseconds. :func:`direct_reader` builds such a reader from the metadata document the
+that costs about a millisecond per array opened and per chunk read; reading the chunk's
+bytes from the store and decoding them with the codec named in the array's metadata
+costs tens of microseconds. :func:`direct_reader` builds such a reader from the metadata document the
 plate reader already holds, for the encodings that are plain to decode (zarr v2 with a
 numcodecs compressor and no filters; zarr v3 with ``bytes`` and compressors, unsharded),
 and returns None for anything else, which is then read through zarr.
@@ -12,15 +12,14 @@ and returns None for anything else, which is then read through zarr.
 from __future__ import annotations
 
 import itertools
-import os
-from pathlib import Path
 from typing import Any
 
 import numcodecs
 import numpy as np
 from numcodecs import blosc
 
-from napari_hcs_zarr.errors import PlateFormatError
+from napari_hcs_zarr.errors import PlateFormatError, StoreError
+from napari_hcs_zarr.store.plate_store import PlateStore
 
 _V3_COMPRESSORS = {"blosc", "zstd", "gzip"}
 
@@ -33,11 +32,12 @@ def _decoder(codec: Any) -> Any:
 
 
 class DirectChunkReader:
-    """Reads selections of one local zarr array from its chunk files."""
+    """Reads selections of one zarr array from its stored chunks."""
 
     def __init__(
         self,
-        directory: Path,
+        store: PlateStore,
+        array_key: str,
         shape: tuple[int, ...],
         chunks: tuple[int, ...],
         dtype: np.dtype,
@@ -47,8 +47,9 @@ class DirectChunkReader:
         strip_checksum: bool,
         order: str,
     ) -> None:
-        self.directory = directory
-        self._directory_text = str(directory)
+        self._store = store
+        self._array_key = array_key
+        self._read_bytes = store.bytes_reader(array_key)
         self.shape = shape
         self.chunks = chunks
         self.dtype = dtype
@@ -66,14 +67,13 @@ class DirectChunkReader:
         PlateFormatError
             Naming the chunk file, when it cannot be read or decoded into a chunk.
         """
-        path = os.path.join(self._directory_text, self._chunk_key(index))
+        key = self._chunk_key(index)
         try:
-            with open(path, "rb") as handle:
-                data: Any = handle.read()
-        except FileNotFoundError:
+            data: Any = self._read_bytes(key)
+        except StoreError as error:
+            raise PlateFormatError(error.where, f"unreadable chunk ({error.problem})") from None
+        if data is None:
             return None
-        except OSError as error:
-            raise PlateFormatError(path, f"unreadable chunk ({error.strerror or error})") from None
         try:
             if self._strip_checksum:
                 data = data[:-4]
@@ -82,7 +82,8 @@ class DirectChunkReader:
             array = np.frombuffer(data, dtype=self.dtype)
             return array.reshape(self.chunks, order=self._order)
         except Exception as error:  # codecs raise all kinds of errors on damaged data
-            raise PlateFormatError(path, f"damaged chunk ({type(error).__name__}: {error})") from None
+            where = self._store.uri(f"{self._array_key}/{key}")
+            raise PlateFormatError(where, f"damaged chunk ({type(error).__name__}: {error})") from None
 
     def __getitem__(self, selection: tuple[int | slice, ...]) -> np.ndarray:
         """Basic selection: one int or one slice (any positive step) per dimension."""
@@ -129,7 +130,7 @@ class DirectChunkReader:
         return tuple(len(range(a, b, st)) for (a, b), st, k in zip(bounds, steps, keep, strict=True) if k)
 
 
-def _v2_reader(directory: Path, document: dict) -> DirectChunkReader | None:
+def _v2_reader(store: PlateStore, array_key: str, document: dict) -> DirectChunkReader | None:
     if document.get("filters"):
         return None
     compressor = document.get("compressor")
@@ -139,7 +140,8 @@ def _v2_reader(directory: Path, document: dict) -> DirectChunkReader | None:
         return None
     separator = document.get("dimension_separator") or "."
     return DirectChunkReader(
-        directory,
+        store,
+        array_key,
         tuple(document["shape"]),
         tuple(document["chunks"]),
         dtype,
@@ -151,7 +153,7 @@ def _v2_reader(directory: Path, document: dict) -> DirectChunkReader | None:
     )
 
 
-def _v3_reader(directory: Path, document: dict) -> DirectChunkReader | None:
+def _v3_reader(store: PlateStore, array_key: str, document: dict) -> DirectChunkReader | None:
     if document.get("chunk_grid", {}).get("name") != "regular":
         return None
     codecs = document.get("codecs", [])
@@ -192,7 +194,8 @@ def _v3_reader(directory: Path, document: dict) -> DirectChunkReader | None:
     else:
         return None
     return DirectChunkReader(
-        directory,
+        store,
+        array_key,
         tuple(document["shape"]),
         tuple(document["chunk_grid"]["configuration"]["chunk_shape"]),
         dtype,
@@ -204,11 +207,12 @@ def _v3_reader(directory: Path, document: dict) -> DirectChunkReader | None:
     )
 
 
-def direct_reader(directory: Path, document: dict) -> DirectChunkReader | None:
-    """A direct reader for the array whose metadata ``document`` is given, or None."""
+def direct_reader(store: PlateStore, array_key: str, document: dict) -> DirectChunkReader | None:
+    """A direct reader for the array at ``array_key`` whose metadata ``document`` is
+    given, or None when its encoding is left to zarr."""
     try:
         if "chunk_grid" in document:
-            return _v3_reader(directory, document)
-        return _v2_reader(directory, document)
+            return _v3_reader(store, array_key, document)
+        return _v2_reader(store, array_key, document)
     except (KeyError, TypeError, ValueError):
         return None

@@ -19,15 +19,15 @@ from magicgui.widgets import (
     SpinBox,
 )
 
-from napari_hcs_zarr.raw_plate import RawPlate
-from napari_hcs_zarr.raw_sources import describe_raw_plate, read_raw_plate
-from napari_hcs_zarr.writer import (
+from napari_hcs_zarr.convert import (
     ConversionOptions,
     ConversionSummary,
     ProgressEvent,
     is_resumable,
     iter_convert_until,
 )
+from napari_hcs_zarr.ngff import DEFAULT_VERSION, VERSIONS
+from napari_hcs_zarr.raw import RawPlate, describe_raw_plate, read_raw_plate
 
 if TYPE_CHECKING:
     import napari
@@ -61,7 +61,7 @@ class ConversionWidget(Container):
         self._raw_folder = FileEdit(label="Raw folder", mode="d")
         self._output = FileEdit(label="Output plate", mode="d")
         self._levels = SpinBox(label="Levels (0 = auto)", min=0, max=20, value=0)
-        self._ngff = ComboBox(label="OME-NGFF", choices=["0.4", "0.5"], value="0.4")
+        self._ngff = ComboBox(label="OME-NGFF", choices=list(VERSIONS), value=DEFAULT_VERSION)
         self._wells = LineEdit(label="Wells (empty = all)")
         self._overwrite = CheckBox(text="Overwrite existing output")
         self._summary = Label(label="Found")

@@ -10,10 +10,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from napari_hcs_zarr.plate_layers import PlateLayers, plate_layers
-from napari_hcs_zarr.plate_metadata import MetadataSource, ome_kind
-from napari_hcs_zarr.plate_model import PlateModel
-from napari_hcs_zarr.raw_sources import raw_format_of
+from napari_hcs_zarr.raw.formats import raw_format_of
+from napari_hcs_zarr.view import PlateLayers, open_plate, plate_kind, plate_layers
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +33,7 @@ def get_reader(path: str | list[str]):
         if not folder.is_dir():
             return None
         if any((folder / marker).is_file() for marker in _ZARR_MARKERS):
-            return read_plate if ome_kind(MetadataSource(folder)) else None
+            return read_plate if plate_kind(folder) else None
         if raw_format_of(folder):
             return open_raw_folder
     except Exception:  # foreign input must never break napari's reader selection
@@ -106,7 +104,7 @@ def read_plate(path: str | list[str]) -> list[tuple[Any, dict, str]]:
     if isinstance(path, list):
         path = path[0]
     try:
-        model = PlateModel.open(path)
+        model = open_plate(path)
         layers = plate_layers(model)
     except Exception as error:  # napari keeps running whatever the plate holds
         show_error(f"napari-hcs-zarr could not open {path}: {error}")
@@ -122,7 +120,7 @@ def open_raw_folder(path: str | list[str]) -> list[tuple[None]]:
     """A raw acquisition folder: dock the conversion widget for it; no layers."""
     import napari
 
-    from napari_hcs_zarr._napari_widget import ConversionWidget
+    from napari_hcs_zarr._napari.widget import ConversionWidget
 
     if isinstance(path, list):
         path = path[0]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec, write_synthetic_cellvoyager
-from napari_hcs_zarr.writer import ConversionOptions, convert
+from napari_hcs_zarr.convert import ConversionOptions, convert
+from napari_hcs_zarr.raw import synthetic_format
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
 DEMO_SPEC = SyntheticPlateSpec(
     wells=["B02", "B03", "B05", "C02", "C04", "D03", "D05", "E04"],
@@ -22,8 +23,9 @@ DEMO_SPEC = SyntheticPlateSpec(
 def make_demo_plate(folder: Path) -> Path:
     """Write the demo's raw folder (once) and convert it; return the plate's path."""
     raw = folder / "raw" / DEMO_SPEC.name
-    if not (raw / "MeasurementData.mlf").is_file():
-        write_synthetic_cellvoyager(raw, DEMO_SPEC)
+    raw_format = synthetic_format()
+    if not raw_format.detect(raw):
+        raw_format.write_synthetic(raw, DEMO_SPEC)
     output = folder / f"{DEMO_SPEC.name}.zarr"
     summary = convert(raw, output, ConversionOptions(overwrite=True))
     print(summary.describe())

@@ -8,7 +8,6 @@ measurement settings ``*.mes`` (channel names and colours), and returns a
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,12 +18,16 @@ import tifffile
 
 from napari_hcs_zarr.errors import RawPlateError
 from napari_hcs_zarr.plate_names import plate_column_names, plate_row_names
-from napari_hcs_zarr.raw_plate import PlaneKey, RawChannel, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw.image_files import ImageFile
+from napari_hcs_zarr.raw.model import PlaneKey, RawChannel, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw.placement import StageAxes, place_fields
 
 BTS = "{http://www.yokogawa.co.jp/BTS/BTSSchema/1.0}"
 MRF_NAME = "MeasurementDetail.mrf"
 MLF_NAME = "MeasurementData.mlf"
 _METADATA_SUFFIXES = {".mrf", ".mlf", ".mes", ".wpi", ".wpp", ".xml", ".log"}
+#: CellVoyager stage axes: X to the right, Y up.
+STAGE_AXES = StageAxes(y_up=True)
 
 
 def is_cellvoyager_folder(path: Path) -> bool:
@@ -127,11 +130,6 @@ def _resolve_image(folder: Path, file_name: str) -> Path:
     return path
 
 
-def round_half_up(value: float) -> int:
-    """Deterministic rounding of a pixel position: halves go up, float noise is ignored."""
-    return math.floor(round(value, 6) + 0.5)
-
-
 def read_cellvoyager(folder: str | Path) -> RawPlate:
     """Parse a CellVoyager acquisition folder into a :class:`RawPlate`.
 
@@ -212,29 +210,29 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
     missing_files: list[Path] = []
     for (row, column), fields_records in sorted(by_well.items()):
         z_of = {z: i for i, z in enumerate(sorted(z_positions[(row, column)]))}
-        # Stage positions: Y points up on the stage, down in the image.
-        positions = {index: (recs[0].x_um, recs[0].y_um) for index, recs in fields_records.items()}
-        min_x = min(x for x, _ in positions.values())
-        max_y = max(y for _, y in positions.values())
+        # Stage positions are the fields' top-left corners; Y points up on the stage.
+        corners = {index: (recs[0].x_um, recs[0].y_um) for index, recs in fields_records.items()}
+        placements = place_fields(corners, (pixel_y, pixel_x), STAGE_AXES)
         fields = []
         for index in sorted(fields_records):
-            x_um, y_um = positions[index]
-            rel_x, rel_y = x_um - min_x, max_y - y_um
+            placement = placements[index]
             fov = RawField(
                 index=index,
-                y_px=round_half_up(rel_y / pixel_y),
-                x_px=round_half_up(rel_x / pixel_x),
-                y_um=rel_y,
-                x_um=rel_x,
+                y_px=placement.y_px,
+                x_px=placement.x_px,
+                y_um=placement.y_um,
+                x_um=placement.x_um,
+                shape=field_shape,
             )
             for r in fields_records[index]:
                 path = _resolve_image(folder, r.file_name)
                 if not path.exists():
                     missing_files.append(path)
+                    continue
                 key = PlaneKey(
                     time_of[r.time_point], channel_of[(r.action_index, r.channel)], z_of[r.z_index]
                 )
-                fov.files[key] = path
+                fov.planes[key] = ImageFile(path, field_shape)
             fields.append(fov)
         wells.append(
             RawWell(
@@ -266,7 +264,6 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
         wells=wells,
         channels=channels,
         time_count=len(time_points),
-        field_shape=field_shape,
         dtype=dtype,
         pixel_size_um=(z_spacing, pixel_y, pixel_x),
         metadata_files=metadata_files,

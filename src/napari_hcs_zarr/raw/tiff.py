@@ -1,8 +1,5 @@
-"""Reading the camera images of a raw acquisition: one 2-D field image per file.
-
-Plain TIFFs (one uncompressed page, as CellVoyagers write them) are read with a few
-``struct`` reads; any other TIFF goes to tifffile, PNG to imagecodecs.
-"""
+"""Plain TIFFs (one uncompressed page, as CellVoyagers write them), read with a few
+``struct`` reads instead of tifffile's parser."""
 
 from __future__ import annotations
 
@@ -10,35 +7,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-import tifffile
-
-from napari_hcs_zarr.errors import RawPlateError
-
-
-def read_field_image(path: Path, field_shape: tuple[int, int]) -> np.ndarray:
-    """One camera image, checked against the expected field size."""
-    try:
-        if path.suffix.lower() == ".png":
-            import imagecodecs
-
-            image = imagecodecs.imread(path)
-        else:
-            image = read_plain_tiff(path)
-            if image is None:
-                image = tifffile.imread(path)
-    except Exception as error:  # decoders raise many kinds; name the file
-        raise RawPlateError(path, f"unreadable image ({error})") from None
-    image = np.squeeze(image)
-    if image.ndim != 2 or image.size == 0:
-        raise RawPlateError(path, f"unreadable image (no 2-D pixel data, shape {image.shape})")
-    if image.shape != tuple(field_shape):
-        raise RawPlateError(
-            path,
-            f"image is {image.shape[-1]}x{image.shape[0]} px; the metadata says "
-            f"{field_shape[1]}x{field_shape[0]}",
-        )
-    return image
-
 
 #: TIFF tags :func:`read_plain_tiff` reads, and the ones it leaves to tifffile when present.
 _WIDTH, _LENGTH, _BITS, _COMPRESSION, _PHOTOMETRIC = 256, 257, 258, 259, 262
