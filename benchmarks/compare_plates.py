@@ -36,13 +36,16 @@ def main(argv: list[str]) -> int:
             pass
         different.append(key)
     only_old, only_new = sorted(old.keys() - new.keys()), sorted(new.keys() - old.keys())
-    print(f"{identical} files byte-identical, {len(same_json)} JSON documents equal in content "
-          f"but not in bytes, {len(different)} different, {len(only_old)} only before, {len(only_new)} only after")
-    kinds: dict[str, int] = {}
+    print(
+        f"{identical} files byte-identical, {len(same_json)} JSON documents equal in content "
+        f"but not in bytes, {len(different)} different, {len(only_old)} only before, "
+        f"{len(only_new)} only after"
+    )
+    kinds: dict[str, list[str]] = {}
     for key in same_json:
-        kinds[key.rsplit("/", 1)[-1]] = kinds.get(key.rsplit("/", 1)[-1], 0) + 1
-    for name, count in sorted(kinds.items()):
-        print(f"  same JSON, other bytes: {count} x {name} (e.g. {next(k for k in same_json if k.endswith(name))})")
+        kinds.setdefault(key.rsplit("/", 1)[-1], []).append(key)
+    for name, keys in sorted(kinds.items()):
+        print(f"  same JSON, other bytes: {len(keys)} x {name} (e.g. {keys[0]})")
     for label, keys in (("different", different), ("only before", only_old), ("only after", only_new)):
         for key in keys[:20]:
             print(f"  {label}: {key}")

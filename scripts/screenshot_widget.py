@@ -13,8 +13,8 @@ import napari
 from PIL import Image
 from qtpy.QtWidgets import QApplication
 
-from napari_hcs_zarr._napari.widget import ConversionWidget
 from napari_hcs_zarr._napari.demo import DEMO_SPEC
+from napari_hcs_zarr._napari.widget import ConversionWidget
 from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "widget.png"

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
 
 def run_cli(*args):

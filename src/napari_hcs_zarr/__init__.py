@@ -39,7 +39,26 @@ _PUBLIC = {
 }
 _RENAMED = {"NGFF_VERSIONS": "VERSIONS"}
 
-__all__ = sorted(_PUBLIC) + ["__version__"]
+__all__ = [
+    "NGFF_VERSIONS",
+    "RAW_FORMATS",
+    "ConversionOptions",
+    "ConversionSummary",
+    "HcsZarrError",
+    "PlateModel",
+    "ProgressEvent",
+    "RawFormat",
+    "RawPlate",
+    "__version__",
+    "convert",
+    "describe_raw_plate",
+    "is_resumable",
+    "iter_convert",
+    "open_plate",
+    "open_store",
+    "read_raw_plate",
+    "register_format",
+]
 
 if TYPE_CHECKING:
     from napari_hcs_zarr.convert import (
@@ -52,7 +71,14 @@ if TYPE_CHECKING:
     )
     from napari_hcs_zarr.errors import HcsZarrError
     from napari_hcs_zarr.ngff import VERSIONS as NGFF_VERSIONS
-    from napari_hcs_zarr.raw import RAW_FORMATS, RawFormat, RawPlate, describe_raw_plate, read_raw_plate, register_format
+    from napari_hcs_zarr.raw import (
+        RAW_FORMATS,
+        RawFormat,
+        RawPlate,
+        describe_raw_plate,
+        read_raw_plate,
+        register_format,
+    )
     from napari_hcs_zarr.store import open_store
     from napari_hcs_zarr.view import PlateModel, open_plate
 

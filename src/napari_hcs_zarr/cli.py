@@ -18,19 +18,27 @@ def _parser() -> argparse.ArgumentParser:
         description="Convert raw plate-imager folders into stitched OME-Zarr plates.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    converting = commands.add_parser("convert", help="convert a raw acquisition folder into an OME-Zarr plate")
+    converting = commands.add_parser(
+        "convert", help="convert a raw acquisition folder into an OME-Zarr plate"
+    )
     converting.add_argument("raw_dir", type=Path, help="the instrument's acquisition folder")
-    converting.add_argument("output", help="the plate to write: a path (plate.zarr) or a URL (s3://bucket/plate.zarr)")
+    converting.add_argument(
+        "output", help="the plate to write: a path (plate.zarr) or a URL (s3://bucket/plate.zarr)"
+    )
     converting.add_argument(
         "--levels",
         type=int,
         default=None,
         help="pyramid levels (default: until a well's longest side is at most 256 px)",
     )
-    converting.add_argument("--ngff", choices=list(VERSIONS), default=DEFAULT_VERSION, help="OME-NGFF version")
+    converting.add_argument(
+        "--ngff", choices=list(VERSIONS), default=DEFAULT_VERSION, help="OME-NGFF version"
+    )
     converting.add_argument("--wells", default=None, help="comma-separated wells, e.g. B03,C04")
     converting.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    converting.add_argument("--resume", action="store_true", help="finish an interrupted conversion into OUTPUT")
+    converting.add_argument(
+        "--resume", action="store_true", help="finish an interrupted conversion into OUTPUT"
+    )
     converting.add_argument("--workers", type=int, default=None, help="planes at once (default: cores)")
     converting.add_argument(
         "--scheduler", default=None, help="address of a dask.distributed scheduler to run on"

@@ -33,7 +33,9 @@ def _distributed_executor(scheduler: str) -> tuple[Executor, int]:
     try:
         from distributed import Client
     except ImportError:
-        raise ClusterError("--scheduler needs dask.distributed: pip install 'napari-hcs-zarr[cluster]'") from None
+        raise ClusterError(
+            "--scheduler needs dask.distributed: pip install 'napari-hcs-zarr[cluster]'"
+        ) from None
     try:
         client = Client(scheduler)
     except Exception as error:  # unreachable, refused, timed out...

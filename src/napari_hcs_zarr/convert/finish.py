@@ -60,7 +60,8 @@ def image_metadata(plan: ConversionPlan, windows: list[Window]) -> OmeMetadata:
     z_um, y_um, x_um = raw.pixel_size_um
     lead = [1.0] * (2 if plan.has_time_axis else 1)
     datasets = tuple(
-        Dataset(str(level), (*lead, z_um, y_um * 2**level, x_um * 2**level)) for level in range(plan.level_count)
+        Dataset(str(level), (*lead, z_um, y_um * 2**level, x_um * 2**level))
+        for level in range(plan.level_count)
     )
     channels = tuple(
         OmeroChannel(label=channel.label, wavelength_id=channel.id, color=channel.color, window=window)

@@ -41,13 +41,19 @@ class Journal:
         try:
             return json.loads(data) if data is not None else {}
         except ValueError:
-            raise OutputError(self.store.uri(_PLAN), "the conversion journal is damaged; use overwrite") from None
+            raise OutputError(
+                self.store.uri(_PLAN), "the conversion journal is damaged; use overwrite"
+            ) from None
 
     def mark_done(self, job_id: str, stats: dict) -> None:
         self.store.write(f"{_DONE}/{job_id}.json", json.dumps(stats).encode())
 
     def done_ids(self) -> set[str]:
-        return {key.rsplit("/", 1)[-1].removesuffix(".json") for key in self.store.list_keys(_DONE) if key.endswith(".json")}
+        return {
+            key.rsplit("/", 1)[-1].removesuffix(".json")
+            for key in self.store.list_keys(_DONE)
+            if key.endswith(".json")
+        }
 
     def done_stats(self) -> list[dict]:
         stats = []

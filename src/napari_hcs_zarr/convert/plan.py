@@ -128,7 +128,10 @@ class ConversionPlan:
                 for c in range(len(raw.channels)):
                     for z in range(well.z_count):
                         key = PlaneKey(t, c, z)
-                        fields = tuple(FieldSource(f.index, f.y_px, f.x_px, f.shape, f.planes.get(key)) for f in well.fields)
+                        fields = tuple(
+                            FieldSource(f.index, f.y_px, f.x_px, f.shape, f.planes.get(key))
+                            for f in well.fields
+                        )
                         jobs.append(
                             PlaneJob(
                                 job_id=f"{well.name}_t{t}_c{c}_z{z}",

@@ -64,7 +64,9 @@ def run_plane_job(job: PlaneJob, writer: HierarchyWriter, journal: Journal) -> P
         if level > first_level:
             plane = downsample_mean2(plane)
         geometry = job.levels[level]
-        writer.write_plane(f"{job.image_key}/{level}", job.index, plane, geometry.chunk_yx, geometry.shard_grid)
+        writer.write_plane(
+            f"{job.image_key}/{level}", job.index, plane, geometry.chunk_yx, geometry.shard_grid
+        )
         if level == histogram_level:
             histogram = _histogram(plane)
     stats = PlaneStats(job.channel, histogram)

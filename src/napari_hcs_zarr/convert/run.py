@@ -60,7 +60,9 @@ def _check_output(raw: RawPlate, store: PlateStore, options: ConversionOptions) 
         source = raw.source_dir.resolve()
         target = store.local_root.resolve()
         if target == source or source in target.parents:
-            raise OutputError(target, f"is inside the raw folder {source}; the raw folder is never written to")
+            raise OutputError(
+                target, f"is inside the raw folder {source}; the raw folder is never written to"
+            )
         if target in source.parents:
             raise OutputError(target, f"contains the raw folder {source}; choose another output")
     if store.is_empty():
@@ -102,7 +104,9 @@ def iter_convert(
         recorded, expected = journal.plan_record(), plan.record()
         if recorded != expected:
             changed = [k for k in expected if recorded.get(k) != expected[k]]
-            raise OutputError(store.uri(), f"was started with other settings ({', '.join(changed)}); cannot resume")
+            raise OutputError(
+                store.uri(), f"was started with other settings ({', '.join(changed)}); cannot resume"
+            )
     else:
         if not store.is_empty():
             store.delete_all()

@@ -23,9 +23,7 @@ def version_spec(version: str) -> NgffVersion:
     try:
         return VERSIONS[version]
     except KeyError:
-        raise OptionError(
-            f"unsupported OME-NGFF version {version!r}; use {' or '.join(VERSIONS)}"
-        ) from None
+        raise OptionError(f"unsupported OME-NGFF version {version!r}; use {' or '.join(VERSIONS)}") from None
 
 
 def read_ome(attributes: dict[str, Any]) -> tuple[str, OmeMetadata] | None:

@@ -54,7 +54,11 @@ class Axis:
         value = _object(value, "axis")
         unit = value.get("unit")
         kind = value.get("type")
-        return cls(str(value.get("name", "")), None if kind is None else str(kind), None if unit is None else str(unit))
+        return cls(
+            str(value.get("name", "")),
+            None if kind is None else str(kind),
+            None if unit is None else str(unit),
+        )
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,10 @@ class Dataset:
     scale: tuple[Number, ...] = ()
 
     def to_json(self) -> JSON:
-        return {"path": self.path, "coordinateTransformations": [{"type": "scale", "scale": list(self.scale)}]}
+        return {
+            "path": self.path,
+            "coordinateTransformations": [{"type": "scale", "scale": list(self.scale)}],
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> Dataset:
@@ -128,7 +135,9 @@ class Window:
         except (KeyError, TypeError, ValueError):
             return None
         low, high = value.get("min", start), value.get("max", end)
-        return cls(low if isinstance(low, Number) else start, high if isinstance(high, Number) else end, start, end)
+        return cls(
+            low if isinstance(low, Number) else start, high if isinstance(high, Number) else end, start, end
+        )
 
 
 @dataclass(frozen=True)
@@ -222,7 +231,9 @@ class Well:
         for entry in _list(value.get("images") or [], "well images"):
             if isinstance(entry, dict) and "path" in entry:
                 acquisition = entry.get("acquisition")
-                images.append(WellImage(str(entry["path"]), acquisition if isinstance(acquisition, int) else None))
+                images.append(
+                    WellImage(str(entry["path"]), acquisition if isinstance(acquisition, int) else None)
+                )
         return cls(tuple(images))
 
 
@@ -305,7 +316,13 @@ class Plate:
             )
         name = value.get("name")
         count = value.get("field_count")
-        return cls(rows, columns, tuple(wells), None if name is None else str(name), count if isinstance(count, int) else None)
+        return cls(
+            rows,
+            columns,
+            tuple(wells),
+            None if name is None else str(name),
+            count if isinstance(count, int) else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from napari_hcs_zarr.raw.model import RawPlate
 from napari_hcs_zarr.raw.raw_format import RawFormat
 from napari_hcs_zarr.raw.yokogawa import CELLVOYAGER
 
-
 #: The formats tried, in order.
 RAW_FORMATS: list[RawFormat] = [CELLVOYAGER]
 

@@ -84,7 +84,9 @@ def synthetic_fields(spec: SyntheticPlateSpec) -> Iterator[SyntheticField]:
             yield SyntheticField(index, fy * (fh + spec.gap_px), fx * (fw + spec.gap_px), jitter)
 
 
-def field_pixels(well: str, t: int, c: int, z: int, fov: SyntheticField, shape: tuple[int, int]) -> np.ndarray:
+def field_pixels(
+    well: str, t: int, c: int, z: int, fov: SyntheticField, shape: tuple[int, int]
+) -> np.ndarray:
     """The image of one synthetic field plane."""
     yy, xx = np.mgrid[fov.y0 : fov.y0 + shape[0], fov.x0 : fov.x0 + shape[1]]
     return expected_pixels(well, t, c, z, yy, xx)

@@ -6,8 +6,8 @@ here and stored whole; reads of documents and chunks go through the same stores.
 """
 
 from napari_hcs_zarr.store.plate_store import (
-    Location,
     LocalPlateStore,
+    Location,
     PlateStore,
     ZarrPlateStore,
     open_store,

@@ -78,7 +78,9 @@ class PlaneChunkWriter:
         """Check that every chunk was added (each shard is written when complete)."""
         if self._encoded:
             missing = sorted(self._encoded)
-            raise StoreError(self.store.uri(self.plane_prefix), f"shards {missing} were not given all their chunks")
+            raise StoreError(
+                self.store.uri(self.plane_prefix), f"shards {missing} were not given all their chunks"
+            )
 
     def _chunks_in(self, shard: tuple[int, int]) -> int:
         """How many chunks of the plane fall in ``shard`` (fewer at the plane's edges)."""
@@ -99,7 +101,9 @@ class PlaneChunkWriter:
             ordered.append(data)
         index_bytes = table.tobytes()
         checksum = np.uint32(google_crc32c.value(index_bytes)).astype("<u4").tobytes()
-        self.store.write_parts(f"{self.plane_prefix}/{shard[0]}/{shard[1]}", [*ordered, index_bytes + checksum])
+        self.store.write_parts(
+            f"{self.plane_prefix}/{shard[0]}/{shard[1]}", [*ordered, index_bytes + checksum]
+        )
 
 
 def write_plane_chunks(

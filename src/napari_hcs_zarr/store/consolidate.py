@@ -83,7 +83,11 @@ def _member_documents(store: PlateStore, zarr_format: int) -> list[tuple[str, di
             members.append((prefix, document))
         if "shape" in document:
             continue  # zarr nodes are only below groups
-        pending += [f"{prefix}/{name}" if prefix else name for name in names if not name.startswith(".") and name != "zarr.json"]
+        pending += [
+            f"{prefix}/{name}" if prefix else name
+            for name in names
+            if not name.startswith(".") and name != "zarr.json"
+        ]
     members.sort(key=lambda m: (m[0].count("/"), unicodedata.normalize("NFKC", m[0]).casefold()))
     return members
 

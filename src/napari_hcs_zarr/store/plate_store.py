@@ -107,6 +107,12 @@ class LocalPlateStore(PlateStore):
     def __reduce__(self):  # picklable for dask.distributed workers
         return (LocalPlateStore, (self.local_root,))
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LocalPlateStore) and other.local_root == self.local_root
+
+    def __hash__(self) -> int:
+        return hash(self.local_root)
+
     def _path(self, key: str) -> str:
         return f"{self._root_text}/{key}" if key else self._root_text
 

@@ -74,7 +74,9 @@ class HierarchyWriter:
     ) -> PlaneChunkWriter:
         """A writer for the encoded chunks of the Y/X plane at ``index`` (``grid``: chunk
         rows and columns of the plane; ``shard_grid``: of a shard, None unsharded)."""
-        return PlaneChunkWriter(self.store, chunk_prefix(array_key, self.zarr_format, index), grid, shard_grid)
+        return PlaneChunkWriter(
+            self.store, chunk_prefix(array_key, self.zarr_format, index), grid, shard_grid
+        )
 
     def write_plane(
         self,
@@ -85,7 +87,9 @@ class HierarchyWriter:
         shard_grid: tuple[int, int] | None = None,
     ) -> None:
         """Write the Y/X plane at ``index`` of an array made by :meth:`create_image_array`."""
-        write_plane_chunks(self.store, chunk_prefix(array_key, self.zarr_format, index), plane, chunk_yx, shard_grid)
+        write_plane_chunks(
+            self.store, chunk_prefix(array_key, self.zarr_format, index), plane, chunk_yx, shard_grid
+        )
 
     def consolidate(self) -> None:
         """Gather every node's metadata into the root (see :mod:`.consolidate`)."""

@@ -51,7 +51,9 @@ class TableWriter:
         chunk = "/".join(["0"] * values.ndim)
         self.store.write(f"{key}/c/{chunk}" if self.zarr_format == 3 else f"{key}/{chunk}", payload)
 
-    def anndata_table(self, key: str, rows: dict[str, list[float]], columns: list[str], attributes: dict) -> None:
+    def anndata_table(
+        self, key: str, rows: dict[str, list[float]], columns: list[str], attributes: dict
+    ) -> None:
         """One table: ``rows`` (observation name -> values, one per column) as ``X``."""
         self.group(key, {"encoding-type": "anndata", "encoding-version": "0.1.0", **attributes})
         values = np.asarray(list(rows.values()), dtype=np.float32).reshape(len(rows), len(columns))
@@ -59,7 +61,12 @@ class TableWriter:
         for axis, index in (("obs", list(rows)), ("var", columns)):
             self.group(
                 f"{key}/{axis}",
-                {"_index": "_index", "column-order": [], "encoding-type": "dataframe", "encoding-version": "0.2.0"},
+                {
+                    "_index": "_index",
+                    "column-order": [],
+                    "encoding-type": "dataframe",
+                    "encoding-version": "0.2.0",
+                },
             )
             self.array(
                 f"{key}/{axis}/_index",

@@ -44,7 +44,6 @@ class Tile:
     chunk_bytes: int
 
 
-
 class TileSource(Protocol):
     """What a :class:`PlateArray` reads its tiles through (the plate model)."""
 
@@ -177,7 +176,9 @@ class PlateArray:
         failures: list[tuple[str, Exception]] = []
         if len(tiles) > 1 and tiles[0].chunk_bytes >= _PARALLEL_CHUNK_BYTES:
             results = list(
-                self._source.map_concurrently(lambda tile: self._read_tile(tile, lead, ys, xs, failures), tiles)
+                self._source.map_concurrently(
+                    lambda tile: self._read_tile(tile, lead, ys, xs, failures), tiles
+                )
             )
         else:
             results = [self._read_tile(tile, lead, ys, xs, failures) for tile in tiles]

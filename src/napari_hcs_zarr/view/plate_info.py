@@ -251,7 +251,9 @@ def _read_plate_info(store: PlateStore) -> PlateInfo:
     problems: list[str] = []
     if ome.plate is not None:
         row_names, column_names = list(ome.plate.rows), list(ome.plate.columns)
-        wells = [w for entry in ome.plate.wells if (w := _well_entry(entry, row_names, column_names, problems))]
+        wells = [
+            w for entry in ome.plate.wells if (w := _well_entry(entry, row_names, column_names, problems))
+        ]
         name = ome.plate.name or _stem(store)
     elif ome.well is not None:
         row_names, column_names = [_node_name(store, parent=True) or "A"], [_node_name(store) or "1"]

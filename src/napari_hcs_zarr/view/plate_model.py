@@ -376,5 +376,3 @@ class PlateModel:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-

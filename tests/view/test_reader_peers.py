@@ -30,9 +30,9 @@ with warnings.catch_warnings():  # ome-zarr-py builds a deprecated default Scale
         write_well_metadata,
     )
 
-from conftest import damage_well_level
-from napari_hcs_zarr._napari_reader import get_reader, read_plate
-from napari_hcs_zarr.plate_model import GL_TEXTURE_LIMIT, PlateModel
+from helpers import damage_well_level
+from napari_hcs_zarr._napari.reader import get_reader, read_plate
+from napari_hcs_zarr.view.plate_model import GL_TEXTURE_LIMIT, PlateModel
 
 FORMATS = {"0.4": FormatV04, "0.5": FormatV05}
 METADATA_SUFFIXES = (".zarray", ".zattrs", ".zgroup", "zarr.json", ".zmetadata")
@@ -70,13 +70,13 @@ def assert_block(plate_level, lead: tuple, y0: int, x0: int, expected: np.ndarra
 def chunk_reads(monkeypatch):
     """Keys of every chunk (not metadata document) read, through zarr's LocalStore or
     straight from the chunk files by the plugin's direct reader."""
-    from napari_hcs_zarr.chunk_reader import DirectChunkReader
+    from napari_hcs_zarr.store.chunk_reader import DirectChunkReader
 
     reads: list[str] = []
     read_chunk = DirectChunkReader.read_chunk
 
     def counting_read_chunk(self, index):
-        reads.append(f"{self.directory}/{self._chunk_key(index)}")
+        reads.append(f"{self._array_key}/{self._chunk_key(index)}")
         return read_chunk(self, index)
 
     monkeypatch.setattr(DirectChunkReader, "read_chunk", counting_read_chunk)
@@ -694,9 +694,10 @@ def test_wells_whose_channels_or_dtype_disagree_show_with_a_problem(tmp_path):
 
 def test_slow_storage_switches_to_threads_with_the_same_result(oz_plate, monkeypatch):
     """Reads judged slow go to a thread pool; the plate read that way is the same."""
-    from napari_hcs_zarr import plate_metadata
+    from napari_hcs_zarr.store import metadata_reader as plate_metadata
+    from napari_hcs_zarr.view.plate_info import read_plate_info
 
-    sequential = plate_metadata.read_plate_info(oz_plate)
+    sequential = read_plate_info(oz_plate)
     pooled_rounds: list[int] = []
     real_pool = plate_metadata.ThreadPoolExecutor
 
@@ -709,7 +710,7 @@ def test_slow_storage_switches_to_threads_with_the_same_result(oz_plate, monkeyp
     monkeypatch.setattr(plate_metadata, "ThreadPoolExecutor", CountingPool)
     monkeypatch.setattr(plate_metadata, "_PROBE_READS", 1)
     monkeypatch.setattr(plate_metadata, "_SLOW_READ_SECONDS", 0.0)
-    threaded = plate_metadata.read_plate_info(oz_plate)
+    threaded = read_plate_info(oz_plate)
     # Judged slow after the first read: the rest of that round and every later round
     # (wells, images, arrays, labels) go to the pool.
     assert len(pooled_rounds) == 4 and all(count > 0 for count in pooled_rounds)
@@ -724,7 +725,7 @@ def test_damaged_chunks_show_empty_with_one_warning_naming_them(small_plate, tmp
     of the plate reads as before: napari's drawing never sees an exception."""
     import shutil
 
-    from napari_hcs_zarr.plate_model import UnreadablePixelsWarning
+    from napari_hcs_zarr.view import UnreadablePixelsWarning
 
     plate = tmp_path / "damaged.zarr"
     shutil.copytree(small_plate, plate)

@@ -10,7 +10,8 @@ import pytest
 import zarr
 import zarr.codecs
 
-from napari_hcs_zarr.chunk_reader import direct_reader
+from napari_hcs_zarr.store import LocalPlateStore
+from napari_hcs_zarr.store.chunk_reader import direct_reader
 
 DATA = (np.arange(3 * 37 * 53, dtype=np.uint16).reshape(3, 37, 53) * 7) % 5003
 
@@ -49,7 +50,7 @@ def test_direct_reads_equal_zarr(tmp_path, zarr_format, options):
         **options,
     )
     array[:, :30, :] = DATA[:, :30, :]  # the last row of chunks is never written
-    reader = direct_reader(tmp_path / "a", metadata_document(tmp_path / "a"))
+    reader = direct_reader(LocalPlateStore(tmp_path), "a", metadata_document(tmp_path / "a"))
     assert reader is not None
     for selection in [
         (1, slice(0, 37), slice(0, 53)),
@@ -65,7 +66,7 @@ def test_direct_reads_equal_zarr(tmp_path, zarr_format, options):
 
 def test_sharded_arrays_are_left_to_zarr(tmp_path):
     zarr.create_array(tmp_path / "s", shape=(8, 8), chunks=(2, 2), shards=(4, 4), dtype="u2")
-    assert direct_reader(tmp_path / "s", metadata_document(tmp_path / "s")) is None
+    assert direct_reader(LocalPlateStore(tmp_path), "s", metadata_document(tmp_path / "s")) is None
 
 
 def test_filters_are_left_to_zarr(tmp_path):
@@ -77,4 +78,4 @@ def test_filters_are_left_to_zarr(tmp_path):
         zarr_format=2,
         filters=[numcodecs.Delta(dtype="u2")],
     )
-    assert direct_reader(tmp_path / "f", metadata_document(tmp_path / "f")) is None
+    assert direct_reader(LocalPlateStore(tmp_path), "f", metadata_document(tmp_path / "f")) is None

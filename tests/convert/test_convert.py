@@ -8,33 +8,12 @@ import numpy as np
 import pytest
 import zarr
 
-from conftest import SMALL_SPEC, tree_digest
+from helpers import SMALL_SPEC, assert_same_plate, expected_well, open_root, reference_downsample, tree_digest
+from napari_hcs_zarr.convert import ConversionOptions, convert, is_resumable, iter_convert
+from napari_hcs_zarr.convert.journal import JOURNAL_PREFIX as JOURNAL_DIR
 from napari_hcs_zarr.errors import ConversionCancelled, OutputError, RawPlateError
-from napari_hcs_zarr.raw_sources import read_raw_plate
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec, expected_pixels
-from napari_hcs_zarr.writer import JOURNAL_DIR, ConversionOptions, convert, is_resumable, iter_convert
-
-
-def reference_downsample(plane: np.ndarray) -> np.ndarray:
-    """2x2 mean rounded half up, computed in float: an independent oracle."""
-    h, w = plane.shape[0] // 2, plane.shape[1] // 2
-    blocks = plane[: 2 * h, : 2 * w].astype(np.float64).reshape(h, 2, w, 2).mean(axis=(1, 3))
-    return np.floor(blocks + 0.5).astype(plane.dtype)
-
-
-def expected_well(plate, well, t, c, z) -> np.ndarray:
-    """The stitched plane as it must be: expected pixels where a field covers, 0 elsewhere."""
-    h, w = well.image_shape_yx(plate.field_shape)
-    fh, fw = plate.field_shape
-    covered = np.zeros((h, w), bool)
-    for f in well.fields:
-        covered[f.y_px : f.y_px + fh, f.x_px : f.x_px + fw] = True
-    y, x = np.mgrid[0:h, 0:w]
-    return np.where(covered, expected_pixels(well.name, t, c, z, y, x), 0).astype(np.uint16)
-
-
-def open_root(path):
-    return zarr.open_group(path, mode="r")
+from napari_hcs_zarr.raw import read_raw_plate
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec, expected_pixels
 
 
 def test_stitched_levels_are_exact(small_raw, small_plate):
@@ -241,16 +220,6 @@ def test_a_journal_without_its_plan_is_not_resumable(tmp_path):
     assert not is_resumable(tmp_path / "x.zarr")
     (tmp_path / "x.zarr" / JOURNAL_DIR / "plan.json").write_text("{}")
     assert is_resumable(tmp_path / "x.zarr")
-
-
-def assert_same_plate(a, b):
-    ra, rb = open_root(a), open_root(b)
-    arrays_a = sorted(path for path, _ in ra.members(max_depth=None) if isinstance(_, zarr.Array))
-    arrays_b = sorted(path for path, _ in rb.members(max_depth=None) if isinstance(_, zarr.Array))
-    assert arrays_a == arrays_b
-    for path in arrays_a:
-        np.testing.assert_array_equal(ra[path][...], rb[path][...], err_msg=path)
-    assert ra.attrs.asdict() == rb.attrs.asdict()
 
 
 def test_resume_refuses_other_settings(small_raw, tmp_path):

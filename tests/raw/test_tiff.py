@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tifffile
 
-from napari_hcs_zarr.field_images import read_field_image, read_plain_tiff
+from napari_hcs_zarr.raw.image_files import read_field_image
+from napari_hcs_zarr.raw.tiff import read_plain_tiff
 
 RNG = np.random.default_rng(7)
 
@@ -54,7 +55,7 @@ def test_other_files_are_left_to_tifffile(tmp_path, write):
 
 
 def test_synthetic_cellvoyager_images_take_the_plain_reader(make_raw):
-    from napari_hcs_zarr.synthetic import SyntheticPlateSpec
+    from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
     raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(40, 64), z_count=1))
     for path in sorted(raw.glob("*.tif")):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
 pytest.importorskip("napari")
 
@@ -45,7 +45,7 @@ def assert_cell_blue_and_empty_black(viewer, blue, model, cell_well, empty_well)
 
 
 def test_plate_opens_with_layers_and_pixels(make_napari_viewer, small_plate):
-    from napari_hcs_zarr.plate_model import PlateModel
+    from napari_hcs_zarr.view import PlateModel
 
     viewer = make_napari_viewer(show=True)
     layers = viewer.open(str(small_plate), plugin="napari-hcs-zarr")
@@ -88,7 +88,7 @@ def test_well_names_layer(make_napari_viewer, small_plate):
 
 
 def test_foreign_folder_is_not_claimed(tmp_path):
-    from napari_hcs_zarr._napari_reader import get_reader
+    from napari_hcs_zarr._napari.reader import get_reader
 
     assert get_reader(str(tmp_path)) is None
     (tmp_path / "thing.zarr").mkdir()
@@ -110,7 +110,7 @@ def test_raw_folder_docks_the_widget(make_napari_viewer, small_raw):
 
 
 def _conversion_widget(viewer):
-    from napari_hcs_zarr._napari_widget import ConversionWidget
+    from napari_hcs_zarr._napari.widget import ConversionWidget
 
     for widget in viewer.window.dock_widgets.values():
         if isinstance(widget, ConversionWidget):
@@ -121,7 +121,7 @@ def _conversion_widget(viewer):
 def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot, make_raw, tmp_path):
     from qtpy.QtCore import QTimer
 
-    from napari_hcs_zarr._napari_widget import ConversionWidget
+    from napari_hcs_zarr._napari.widget import ConversionWidget
 
     spec = SyntheticPlateSpec(wells=["B02", "C03"], fields_yx=(2, 2), field_shape=(256, 256), z_count=6)
     raw = make_raw(spec)
@@ -146,7 +146,7 @@ def test_widget_converts_in_background_and_opens_plate(make_napari_viewer, qtbot
     assert [w["path"] for w in attrs["plate"]["wells"]] == ["B/02", "C/03"]
 
     # The opened plate shows on the canvas: a cell of C03 is blue, the empty C02 is black.
-    from napari_hcs_zarr.plate_model import PlateModel
+    from napari_hcs_zarr.view import PlateModel
 
     viewer.layers["488"].visible = False
     viewer.layers["well names"].visible = False
@@ -159,8 +159,8 @@ def test_widget_cancel_leaves_incomplete_plate_and_convert_finishes_it(
 ):
     import threading
 
-    import napari_hcs_zarr._napari_widget as widget_module
-    from napari_hcs_zarr._napari_widget import ConversionWidget
+    import napari_hcs_zarr._napari.widget as widget_module
+    from napari_hcs_zarr._napari.widget import ConversionWidget
 
     spec = SyntheticPlateSpec(
         wells=["B02", "B03", "C02", "C03"], fields_yx=(2, 2), field_shape=(256, 256), z_count=12
@@ -225,7 +225,7 @@ def test_widget_error_is_a_notification_naming_the_file(
 ):
     import napari.utils.notifications as notifications
 
-    from napari_hcs_zarr._napari_widget import ConversionWidget
+    from napari_hcs_zarr._napari.widget import ConversionWidget
 
     raw = make_raw(
         SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(32, 32), channels=1, z_count=1)
@@ -280,8 +280,8 @@ def test_broken_plate_does_not_crash_napari(make_napari_viewer, tmp_path, monkey
 def test_damaged_chunks_do_not_crash_napari(make_napari_viewer, small_plate, tmp_path):
     import shutil
 
-    from conftest import damage_well_level
-    from napari_hcs_zarr.plate_model import PlateModel, UnreadablePixelsWarning
+    from helpers import damage_well_level
+    from napari_hcs_zarr.view import PlateModel, UnreadablePixelsWarning
 
     plate = tmp_path / "damaged.zarr"
     shutil.copytree(small_plate, plate)

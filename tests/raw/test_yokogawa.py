@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from napari_hcs_zarr.errors import RawPlateError
-from napari_hcs_zarr.raw_plate import PlaneKey
-from napari_hcs_zarr.raw_sources import describe_raw_plate, raw_format_of, read_raw_plate
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec
-from napari_hcs_zarr.yokogawa import read_cellvoyager, round_half_up
+from napari_hcs_zarr.raw import PlaneKey, describe_raw_plate, raw_format_of, read_raw_plate
+from napari_hcs_zarr.raw.placement import round_half_up
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
+from napari_hcs_zarr.raw.yokogawa import read_cellvoyager
 
 
 def test_real_cv8000_folder(cv8000_folder):
@@ -37,14 +37,14 @@ def test_real_cv8000_folder(cv8000_folder):
             (3, 2000, 0),
             (4, 2000, 2000),
         ]
-        assert well.image_shape_yx(plate.field_shape) == (4000, 4000)
-        assert len(well.fields[0].files) == 8
-        assert well.fields[0].files[PlaneKey(0, 1, 3)].name.endswith("F001L01A02Z04C02.tif")
+        assert well.image_shape_yx == (4000, 4000)
+        assert len(well.fields[0].planes) == 8
+        assert well.fields[0].planes[PlaneKey(0, 1, 3)].path.name.endswith("F001L01A02Z04C02.tif")
     names = {p.name for p in plate.metadata_files}
     assert {"MeasurementData.mlf", "MeasurementDetail.mrf", "Minimal-3C3W2S-FP2-stack.mes"} <= names
     assert not any(n.endswith(".tif") for n in names)
     assert "CV8000" in describe_raw_plate(plate)
-    assert raw_format_of(cv8000_folder) == "Yokogawa CellVoyager"
+    assert raw_format_of(cv8000_folder).name == "Yokogawa CellVoyager"
 
 
 def test_synthetic_positions_time_points_and_error_records(make_raw):
@@ -62,7 +62,9 @@ def test_synthetic_positions_time_points_and_error_records(make_raw):
     assert [w.z_count for w in plate.wells] == [3, 4]
     assert [(f.y_px, f.x_px) for f in plate.wells[0].fields] == [(0, 0), (0, 57), (47, 0), (47, 57)]
     assert any("2 non-image record" in w for w in plate.warnings)
-    assert plate.wells[0].fields[0].files[PlaneKey(2, 1, 2)].name.startswith("synthetic-plate_B03_T0003")
+    assert (
+        plate.wells[0].fields[0].planes[PlaneKey(2, 1, 2)].path.name.startswith("synthetic-plate_B03_T0003")
+    )
 
 
 def test_rounding_is_half_up_and_ignores_float_noise():
@@ -82,7 +84,7 @@ def test_png_files_found_although_mlf_says_tif(make_raw):
     png.write_bytes(imagecodecs.png_encode(np.full((16, 16), 7, np.uint16)))
     tif.unlink()
     plate = read_raw_plate(folder)
-    assert next(iter(plate.wells[0].fields[0].files.values())) == png
+    assert next(iter(plate.wells[0].fields[0].planes.values())).path == png
 
 
 @pytest.mark.parametrize(
@@ -139,7 +141,7 @@ def test_not_a_raw_folder(tmp_path):
 
 
 def test_wells_subset_and_unknown_well(small_raw):
-    from napari_hcs_zarr.writer import prepare_raw_plate
+    from napari_hcs_zarr.convert import prepare_raw_plate
 
     assert [w.name for w in prepare_raw_plate(small_raw, ["b4"]).wells] == ["B04"]
     with pytest.raises(KeyError, match="H12"):
@@ -148,7 +150,7 @@ def test_wells_subset_and_unknown_well(small_raw):
 
 def test_synthetic_writer_is_consistent():
     y, x = np.mgrid[0:4, 0:4]
-    from napari_hcs_zarr.synthetic import expected_pixels
+    from napari_hcs_zarr.raw.synthetic import expected_pixels
 
     a = expected_pixels("B03", 0, 1, 2, y, x)
     b = expected_pixels("B03", 0, 1, 2, y + 1, x)

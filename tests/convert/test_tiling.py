@@ -12,12 +12,10 @@ import numpy as np
 import pytest
 import zarr
 
-from conftest import tree_digest
-from napari_hcs_zarr import writer
-from napari_hcs_zarr.raw_sources import read_raw_plate
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec, expected_pixels
-from napari_hcs_zarr.writer import ConversionOptions, convert
-from test_writer import reference_downsample
+from helpers import reference_downsample, tree_digest
+from napari_hcs_zarr.convert import ConversionOptions, convert, plane_job
+from napari_hcs_zarr.raw import read_raw_plate
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec, expected_pixels
 
 #: The plane whose field 5 has no file (well C03, t 1, c 1, z 0): its area is what the
 #: fields pasted before it left there (zeros when they do not overlap it).
@@ -44,7 +42,7 @@ def layout_spec(gap_px: int = 0, field_shape: tuple[int, int] = (64, 96)) -> Syn
 def count_fast_path_planes(monkeypatch) -> list[int]:
     """Count the planes the fast path writes (a list, appended from worker threads)."""
     taken: list[int] = []
-    original = writer._level1_from_tiling_fields
+    original = plane_job._level1_from_tiling_fields
 
     def counting(*args, **kwargs):
         level1 = original(*args, **kwargs)
@@ -52,14 +50,14 @@ def count_fast_path_planes(monkeypatch) -> list[int]:
             taken.append(1)
         return level1
 
-    monkeypatch.setattr(writer, "_level1_from_tiling_fields", counting)
+    monkeypatch.setattr(plane_job, "_level1_from_tiling_fields", counting)
     return taken
 
 
 def expected_plane(plate, well, t: int, c: int, z: int) -> np.ndarray:
     """The stitching rule applied independently: present fields pasted in index order."""
     fh, fw = plate.field_shape
-    plane = np.zeros(well.image_shape_yx(plate.field_shape), dtype=np.uint16)
+    plane = np.zeros(well.image_shape_yx, dtype=np.uint16)
     for f in sorted(well.fields, key=lambda f: f.index):
         if (well.name, t, c, z) == MISSING_PLANE and f.index == MISSING_FIELD:
             continue
@@ -87,7 +85,7 @@ def test_fast_path_writes_the_same_files_as_the_stitched_path(make_raw, tmp_path
     raw = make_raw(layout_spec())
     general = tmp_path / "general.zarr"
     with monkeypatch.context() as patch:
-        patch.setattr(writer, "_level1_from_tiling_fields", lambda *args: None)
+        patch.setattr(plane_job, "_level1_from_tiling_fields", lambda *args: None)
         convert(raw, general, ConversionOptions(levels=4, ngff=ngff, workers=2))
     taken = count_fast_path_planes(monkeypatch)
     fast = tmp_path / "fast.zarr"

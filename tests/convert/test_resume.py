@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec
-from napari_hcs_zarr.writer import JOURNAL_DIR, ConversionOptions, convert
+from napari_hcs_zarr.convert import ConversionOptions, convert
+from napari_hcs_zarr.convert.journal import JOURNAL_PREFIX as JOURNAL_DIR
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
 SPEC = SyntheticPlateSpec(
     wells=["B02", "B03", "C02"], fields_yx=(2, 2), field_shape=(128, 128), z_count=6, gap_px=-3
@@ -28,20 +29,20 @@ SPEC = SyntheticPlateSpec(
 
 CHILD = """
 import sys
-from napari_hcs_zarr import ngff as ngff_format
-from napari_hcs_zarr.writer import ConversionOptions, iter_convert
+from napari_hcs_zarr.convert import ConversionOptions, iter_convert
+from napari_hcs_zarr.store.plate_writer import HierarchyWriter
 
 def report(done, total, message):
     print(done, total, message, sep="\\t", flush=True)
     sys.stdin.readline()  # the test answers, or kills the process while it waits here
 
-write_ome = ngff_format.NgffFormat.write_ome
+set_group_attributes = HierarchyWriter.set_group_attributes
 
-def reporting_write_ome(self, *args, **kwargs):
-    write_ome(self, *args, **kwargs)
+def reporting_set_group_attributes(self, *args, **kwargs):
+    set_group_attributes(self, *args, **kwargs)
     report(-1, -1, "wrote completing metadata")
 
-ngff_format.NgffFormat.write_ome = reporting_write_ome
+HierarchyWriter.set_group_attributes = reporting_set_group_attributes
 raw, out, ngff = sys.argv[1:4]
 for event in iter_convert(raw, out, ConversionOptions(levels=3, workers=1, ngff=ngff)):
     report(event.done, event.total, event.message)
@@ -79,7 +80,7 @@ def root_attributes(plate: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def raw_and_references(tmp_path_factory):
-    from napari_hcs_zarr.synthetic import write_synthetic_cellvoyager
+    from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
 
     root = tmp_path_factory.mktemp("resume")
     raw = write_synthetic_cellvoyager(root / "raw", SPEC)

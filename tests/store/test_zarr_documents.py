@@ -1,4 +1,6 @@
-"""The metadata documents the writer writes itself are the ones zarr writes, byte for byte."""
+"""The metadata documents the converter writes are the ones zarr writes, byte for byte:
+groups, image arrays (sharded or not), OME attributes of both versions, and the
+consolidated metadata of a whole converted plate."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ import pytest
 import zarr
 import zarr.codecs
 
-from napari_hcs_zarr.ngff import format_for
+from napari_hcs_zarr.ngff import version_spec
+from napari_hcs_zarr.ngff.model import OmeMetadata, Plate, Well, WellImage
+from napari_hcs_zarr.store import HierarchyWriter, LocalPlateStore
 
 
 def files(folder) -> dict[str, bytes]:
@@ -42,7 +46,8 @@ def zarr_create_array(group: zarr.Group, zarr_format: int, name: str, **kwargs) 
     [("0.4", False, False), ("0.4", False, True), ("0.5", True, False), ("0.5", False, True)],
 )
 def test_groups_arrays_and_ome_attributes_match_zarr(tmp_path, ngff, sharded, time_axis, dtype):
-    fmt = format_for(ngff)
+    fmt = version_spec(ngff)
+    writer = HierarchyWriter(LocalPlateStore(tmp_path / "ours"), fmt.zarr_format)
     prefix = (2,) if time_axis else ()
     names = (["t"] if time_axis else []) + ["c", "z", "y", "x"]
     arrays = {
@@ -62,8 +67,8 @@ def test_groups_arrays_and_ome_attributes_match_zarr(tmp_path, ngff, sharded, ti
         if fmt.zarr_format == 3:
             kwargs.update(shards=shards, dimension_names=names)
         zarr_create_array(image, fmt.zarr_format, name, **kwargs)
-        fmt.create_array(
-            ours / "B/03/0" / name,
+        writer.create_image_array(
+            f"B/03/0/{name}",
             shape=geometry["shape"],
             chunks=geometry["chunks"],
             shards=shards,
@@ -71,15 +76,14 @@ def test_groups_arrays_and_ome_attributes_match_zarr(tmp_path, ngff, sharded, ti
             dimension_names=names,
         )
     for path in ("", "B", "B/03", "B/03/0"):
-        fmt.create_group(ours / path)
+        writer.create_group(path)
     assert files(ours) == files(theirs)
 
-    well = {"images": [{"path": "0", "acquisition": 0}]}
-    plate = {"name": "p", "rows": [{"name": "B"}], "columns": [{"name": "03"}], "field_count": 1}
-    for group, objects in ((root["B/03"], {"well": well}), (root, {"plate": plate})):
-        group.attrs.update(fmt.ome_attributes(**objects))
-    fmt.write_ome(ours / "B/03", well=well)
-    fmt.write_ome(ours, plate=plate)
+    well = OmeMetadata(well=Well((WellImage("0", 0),)))
+    plate = OmeMetadata(plate=Plate(("B",), ("03",), (), name="p", field_count=1))
+    for group, key, ome in ((root["B/03"], "B/03", well), (root, "", plate)):
+        group.attrs.update(fmt.to_attributes(ome))
+        writer.set_group_attributes(key, fmt.to_attributes(ome))
     assert files(ours) == files(theirs)
 
 
@@ -89,12 +93,12 @@ def test_consolidated_metadata_matches_zarr(small_raw, tmp_path, ngff, shard_pla
     ROI tables, the vendor files) is what ``zarr.consolidate_metadata`` writes."""
     import warnings
 
-    from napari_hcs_zarr.writer import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert
 
     out = tmp_path / "plate.zarr"
     convert(small_raw, out, ConversionOptions(levels=2, ngff=ngff, shard_planes=shard_planes, workers=1))
     ours = files(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # v3 consolidated metadata, non-zarr folders
-        zarr.consolidate_metadata(str(out), zarr_format=format_for(ngff).zarr_format)
+        zarr.consolidate_metadata(str(out), zarr_format=version_spec(ngff).zarr_format)
     assert files(out) == ours

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from napari_hcs_zarr.stitching import fields_by_grid_cell, stitch_plane
+from napari_hcs_zarr.convert.stitching import fields_by_grid_cell, stitch_plane
 
 
 def test_overlap_goes_to_the_higher_field_index_and_gaps_stay_zero():

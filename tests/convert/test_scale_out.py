@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import zarr
 
-from napari_hcs_zarr.synthetic import SyntheticPlateSpec
-from napari_hcs_zarr.writer import ConversionOptions, convert
-from test_writer import assert_same_plate
+from helpers import assert_same_plate
+from napari_hcs_zarr.convert import ConversionOptions, convert
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
 distributed = pytest.importorskip("distributed")
 
@@ -74,7 +74,7 @@ def test_sharded_05_layout(make_raw, tmp_path):
 def test_shards_of_a_few_chunks(make_raw, tmp_path):
     """``shard_chunks=2``: shards of up to 2 x 2 fields, edge shards partly empty; the same
     pixels as plain chunks at every level, through zarr and through this plugin's reader."""
-    from napari_hcs_zarr.plate_model import PlateModel
+    from napari_hcs_zarr.view import PlateModel
 
     raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(2, 3), field_shape=(64, 80), z_count=2))
     out = tmp_path / "small-shards.zarr"
