@@ -165,10 +165,12 @@ def run_ours(
         import zarr
 
         zarr.config.set({"array.write_empty_chunks": True})
-    from napari_hcs_zarr.convert import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 
     started = time.perf_counter()
-    summary = convert(raw, out, ConversionOptions(levels=LEVELS, ngff=ngff, overwrite=True, workers=workers))
+    summary = convert_plate(
+        raw, out, ConversionOptions(levels=LEVELS, ngff=ngff, overwrite=True, workers=workers)
+    )
     seconds = time.perf_counter() - started
     print(
         json.dumps(
@@ -497,7 +499,7 @@ def stage_profile(raw: Path, out: Path, ngff: str) -> dict[str, float]:
     import numcodecs
     import numpy as np
 
-    from napari_hcs_zarr.convert import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 
     times: dict[str, float] = defaultdict(float)
     local = threading.local()
@@ -569,7 +571,7 @@ def stage_profile(raw: Path, out: Path, ngff: str) -> dict[str, float]:
     try:
         start = time.perf_counter()
         options = ConversionOptions(levels=LEVELS, ngff=ngff, overwrite=True, workers=1)
-        convert(raw, out, options)
+        convert_plate(raw, out, options)
         total = time.perf_counter() - start - times[_ENCODE_APART]  # the apart encode
     finally:
         for owner, attribute, original in reversed(patched):

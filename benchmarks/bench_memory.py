@@ -26,10 +26,10 @@ from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
 
 
 def child(raw: str, out: str, workers: int) -> None:
-    from napari_hcs_zarr.convert import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 
     started = time.perf_counter()
-    summary = convert(raw, out, ConversionOptions(overwrite=True, workers=workers))
+    summary = convert_plate(raw, out, ConversionOptions(overwrite=True, workers=workers))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(

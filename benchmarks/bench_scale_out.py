@@ -39,7 +39,7 @@ CONFIGS = {
 def child(raw: str, out: str, config: dict) -> None:
     import time
 
-    from napari_hcs_zarr.convert import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 
     cluster = None
     options = dict(config)
@@ -61,7 +61,7 @@ def child(raw: str, out: str, config: dict) -> None:
         with Client(cluster) as client:  # warm workers, as on a long-lived cluster
             client.run(__import__, "napari_hcs_zarr.convert")
     started = time.perf_counter()
-    summary = convert(raw, out, ConversionOptions(levels=5, overwrite=True, **options))
+    summary = convert_plate(raw, out, ConversionOptions(levels=5, overwrite=True, **options))
     seconds = time.perf_counter() - started
     files = sum(1 for p in Path(out).rglob("*") if p.is_file())
     print(json.dumps({"seconds": seconds, "files": files, "bytes": summary.bytes_written}))

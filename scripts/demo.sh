@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, write a synthetic raw CellVoyager plate, convert it to OME-Zarr and show it in napari.
+# Set up, write a synthetic raw plate-imager folder, convert it to OME-Zarr and show it in napari.
 # Without a screen the viewer is rendered to demo-output/demo.png and the path is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,19 +10,18 @@ import time
 from pathlib import Path
 
 import napari
-from PIL import Image
 from qtpy.QtWidgets import QApplication
 
 from napari_hcs_zarr._napari.demo import DEMO_SPEC
 from napari_hcs_zarr._napari.widget import ConversionWidget
-from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
+from napari_hcs_zarr.raw import synthetic_format
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "widget.png"
 
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="napari-hcs-zarr-widget-"))
-    raw = write_synthetic_cellvoyager(folder / DEMO_SPEC.name, DEMO_SPEC)
+    raw = synthetic_format().write_synthetic(folder / DEMO_SPEC.name, DEMO_SPEC)
     viewer = napari.Viewer(title="napari-hcs-zarr")
     viewer.window.resize(1500, 950)
     viewer.open(str(raw), plugin="napari-hcs-zarr")  # docks the widget for the raw folder
@@ -38,7 +37,7 @@ def main() -> None:
     viewer.layers.selection.active = viewer.layers[0]
     viewer.reset_view()
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(viewer.screenshot(canvas_only=False, flash=False)).save(OUT)
+    viewer.screenshot(str(OUT), canvas_only=False, flash=False)
     print(OUT)
     viewer.close()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SHARED_FIXTURES, SMALL_SPEC
-from napari_hcs_zarr.convert import ConversionOptions, convert
+from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
 
@@ -44,5 +44,5 @@ def small_raw(tmp_path_factory) -> Path:
 def small_plate(request, tmp_path_factory, small_raw) -> Path:
     """``small_raw`` converted, once per NGFF version."""
     out = tmp_path_factory.mktemp("plates") / f"small-{request.param}.zarr"
-    convert(small_raw, out, ConversionOptions(ngff=request.param, levels=3, workers=2))
+    convert_plate(small_raw, out, ConversionOptions(ngff=request.param, levels=3, workers=2))
     return out

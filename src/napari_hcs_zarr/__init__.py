@@ -19,7 +19,7 @@ __version__ = "0.2.0"
 
 #: Public name -> module that defines it.
 _PUBLIC = {
-    "convert": "napari_hcs_zarr.convert",
+    "convert_plate": "napari_hcs_zarr.convert",
     "iter_convert": "napari_hcs_zarr.convert",
     "is_resumable": "napari_hcs_zarr.convert",
     "ConversionOptions": "napari_hcs_zarr.convert",
@@ -50,7 +50,7 @@ __all__ = [
     "RawFormat",
     "RawPlate",
     "__version__",
-    "convert",
+    "convert_plate",
     "describe_raw_plate",
     "is_resumable",
     "iter_convert",
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         ConversionOptions,
         ConversionSummary,
         ProgressEvent,
-        convert,
+        convert_plate,
         is_resumable,
         iter_convert,
     )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from napari_hcs_zarr.convert import ConversionOptions, ProgressEvent, convert, prepare_raw_plate
+from napari_hcs_zarr.convert import ConversionOptions, ProgressEvent, convert_plate, prepare_raw_plate
 from napari_hcs_zarr.errors import HcsZarrError
 from napari_hcs_zarr.ngff import DEFAULT_VERSION, VERSIONS
 from napari_hcs_zarr.raw import describe_raw_plate
@@ -93,7 +93,7 @@ def run_convert(args: argparse.Namespace) -> int:
         bar.refresh()
 
     try:
-        summary = convert(plate, args.output, options, progress=show)
+        summary = convert_plate(plate, args.output, options, progress=show)
     except KeyboardInterrupt:
         print(
             f"interrupted: {args.output} is incomplete; run the same command with --resume to finish it",

@@ -61,7 +61,7 @@ class ClusterError(HcsZarrError, ConnectionError):
 
 
 class ConversionCancelled(HcsZarrError, RuntimeError):
-    """Raised by :func:`~napari_hcs_zarr.convert.convert` when the caller asked it to stop."""
+    """Raised by :func:`~napari_hcs_zarr.convert.convert_plate` when the caller asked it to stop."""
 
 
 class NgffMetadataError(HcsZarrError, ValueError):

@@ -9,7 +9,7 @@ import pytest
 import zarr
 
 from helpers import SMALL_SPEC, assert_same_plate, expected_well, open_root, reference_downsample, tree_digest
-from napari_hcs_zarr.convert import ConversionOptions, convert, is_resumable, iter_convert
+from napari_hcs_zarr.convert import ConversionOptions, convert_plate, is_resumable, iter_convert
 from napari_hcs_zarr.convert.journal import JOURNAL_PREFIX as JOURNAL_DIR
 from napari_hcs_zarr.errors import ConversionCancelled, OutputError, RawPlateError
 from napari_hcs_zarr.raw import read_raw_plate
@@ -122,7 +122,7 @@ def test_ome_zarr_py_reads_wells_and_a_uniform_plate(small_raw, small_plate, tmp
     # which is why this project has its own reader): a plate of two 2-plane wells.
     version = "0.5" if (small_plate / "zarr.json").exists() else "0.4"
     uniform = tmp_path / "uniform.zarr"
-    convert(small_raw, uniform, ConversionOptions(levels=3, wells=["B02", "D03"], ngff=version))
+    convert_plate(small_raw, uniform, ConversionOptions(levels=3, wells=["B02", "D03"], ngff=version))
     nodes = list(Reader(parse_url(str(uniform)))())
     plate_data = nodes[0].data
     assert plate_data[0].ndim == 5 and plate_data[0].shape[2] == 2
@@ -131,7 +131,7 @@ def test_ome_zarr_py_reads_wells_and_a_uniform_plate(small_raw, small_plate, tmp
 def test_raw_folder_is_never_modified(make_raw, tmp_path):
     folder = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(32, 32)))
     before = tree_digest(folder)
-    convert(folder, tmp_path / "out.zarr")
+    convert_plate(folder, tmp_path / "out.zarr")
     assert tree_digest(folder) == before
 
 
@@ -139,7 +139,7 @@ def test_missing_image_becomes_zeros_with_warning(make_raw, tmp_path):
     spec = SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 2), field_shape=(16, 16), channels=1, z_count=1)
     folder = make_raw(spec)
     (sorted(folder.glob("*F002*.tif"))[0]).unlink()
-    summary = convert(folder, tmp_path / "out.zarr", ConversionOptions(levels=1))
+    summary = convert_plate(folder, tmp_path / "out.zarr", ConversionOptions(levels=1))
     assert any("missing on disk" in w for w in summary.warnings)
     plane = zarr.open_array(tmp_path / "out.zarr" / "B" / "02" / "0" / "0")[0, 0]
     assert (plane[:, 16:] == 0).all()
@@ -153,7 +153,7 @@ def test_corrupt_image_fails_naming_the_file(make_raw, tmp_path):
     victim = sorted(folder.glob("*F002*.tif"))[0]
     victim.write_bytes(b"II*\x00garbage")
     with pytest.raises(RawPlateError, match="unreadable image") as error:
-        convert(folder, tmp_path / "out.zarr")
+        convert_plate(folder, tmp_path / "out.zarr")
     assert victim.name in str(error.value)
     # Nothing half-written looks complete: no plate metadata.
     attrs = json.loads((tmp_path / "out.zarr" / ".zattrs").read_text() or "{}")
@@ -162,25 +162,25 @@ def test_corrupt_image_fails_naming_the_file(make_raw, tmp_path):
 
 def test_output_checks(small_raw, tmp_path):
     with pytest.raises(OutputError, match="inside the raw folder"):
-        convert(small_raw, small_raw / "out.zarr")
+        convert_plate(small_raw, small_raw / "out.zarr")
     out = tmp_path / "out.zarr"
-    convert(small_raw, out, ConversionOptions(levels=1, wells=["B02"]))
+    convert_plate(small_raw, out, ConversionOptions(levels=1, wells=["B02"]))
     with pytest.raises(OutputError, match="already exists"):
-        convert(small_raw, out, ConversionOptions(levels=1))
-    convert(small_raw, out, ConversionOptions(levels=1, overwrite=True, wells=["D03"]))
+        convert_plate(small_raw, out, ConversionOptions(levels=1))
+    convert_plate(small_raw, out, ConversionOptions(levels=1, overwrite=True, wells=["D03"]))
     assert sorted(p.name for p in (out / "D").iterdir() if p.is_dir()) == ["03"]
     assert not (out / "B").exists()
     stranger = tmp_path / "documents"
     stranger.mkdir()
     (stranger / "thesis.txt").write_text("keep me")
     with pytest.raises(OutputError, match="not a zarr plate"):
-        convert(small_raw, stranger, ConversionOptions(overwrite=True))
+        convert_plate(small_raw, stranger, ConversionOptions(overwrite=True))
     assert (stranger / "thesis.txt").exists()
 
 
 def test_cancel_then_resume_equals_uninterrupted(small_raw, tmp_path):
     reference = tmp_path / "reference.zarr"
-    convert(small_raw, reference, ConversionOptions(levels=3))
+    convert_plate(small_raw, reference, ConversionOptions(levels=3))
     out = tmp_path / "interrupted.zarr"
     events = iter_convert(small_raw, out, ConversionOptions(levels=3, workers=1))
     for event in events:
@@ -190,20 +190,20 @@ def test_cancel_then_resume_equals_uninterrupted(small_raw, tmp_path):
     assert (out / JOURNAL_DIR).is_dir()
     assert "plate" not in json.loads((out / ".zattrs").read_text())
     with pytest.raises(OutputError, match="already exists"):
-        convert(small_raw, out, ConversionOptions(levels=3))
-    summary = convert(small_raw, out, ConversionOptions(levels=3, resume=True))
+        convert_plate(small_raw, out, ConversionOptions(levels=3))
+    summary = convert_plate(small_raw, out, ConversionOptions(levels=3, resume=True))
     assert summary.planes_resumed >= 5
     assert_same_plate(reference, out)
 
 
 def test_should_stop_cancels(small_raw, tmp_path):
     with pytest.raises(ConversionCancelled):
-        convert(small_raw, tmp_path / "x.zarr", ConversionOptions(levels=2), should_stop=lambda: True)
+        convert_plate(small_raw, tmp_path / "x.zarr", ConversionOptions(levels=2), should_stop=lambda: True)
 
 
 def test_a_stop_after_the_last_event_keeps_the_finished_plate(small_raw, tmp_path):
     messages = []
-    summary = convert(
+    summary = convert_plate(
         small_raw,
         tmp_path / "x.zarr",
         ConversionOptions(levels=2),
@@ -228,14 +228,14 @@ def test_resume_refuses_other_settings(small_raw, tmp_path):
     next(events), next(events), next(events)
     events.close()
     with pytest.raises(OutputError, match="levels"):
-        convert(small_raw, out, ConversionOptions(levels=2, resume=True))
+        convert_plate(small_raw, out, ConversionOptions(levels=2, resume=True))
 
 
 def test_real_cv8000_converts(cv8000_folder, tmp_path):
     from ome_zarr_models import v04
 
     out = tmp_path / "cv8000.zarr"
-    summary = convert(cv8000_folder, out, ConversionOptions(levels=3))
+    summary = convert_plate(cv8000_folder, out, ConversionOptions(levels=3))
     assert summary.wells == 3 and summary.planes_written == 3 * 2 * 4
     v04.HCS.from_zarr(zarr.open_group(out, mode="r", zarr_format=2))
     level0 = zarr.open_array(out / "D" / "08" / "0" / "0")

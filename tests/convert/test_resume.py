@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from napari_hcs_zarr.convert import ConversionOptions, convert
+from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.convert.journal import JOURNAL_PREFIX as JOURNAL_DIR
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
@@ -87,7 +87,7 @@ def raw_and_references(tmp_path_factory):
     references = {}
     for ngff in ("0.4", "0.5"):
         references[ngff] = root / f"reference-{ngff}.zarr"
-        convert(raw, references[ngff], ConversionOptions(levels=3, ngff=ngff))
+        convert_plate(raw, references[ngff], ConversionOptions(levels=3, ngff=ngff))
     return raw, references
 
 
@@ -121,9 +121,9 @@ def test_sigkill_then_resume_writes_the_same_files(raw_and_references, tmp_path,
     assert (out / JOURNAL_DIR).is_dir()
     assert "plate" not in json.dumps(root_attributes(out))
     with pytest.raises(Exception, match="already exists"):
-        convert(raw, out, ConversionOptions(levels=3, ngff=ngff))
+        convert_plate(raw, out, ConversionOptions(levels=3, ngff=ngff))
 
-    summary = convert(raw, out, ConversionOptions(levels=3, ngff=ngff, resume=True))
+    summary = convert_plate(raw, out, ConversionOptions(levels=3, ngff=ngff, resume=True))
     assert summary.planes_resumed >= planes_done - 1  # all but the plane in flight
     assert not (out / JOURNAL_DIR).exists()
     expected, written = file_digests(references[ngff]), file_digests(out)

@@ -10,7 +10,7 @@ import pytest
 import zarr
 
 from helpers import assert_same_plate
-from napari_hcs_zarr.convert import ConversionOptions, convert
+from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
 distributed = pytest.importorskip("distributed")
@@ -40,8 +40,8 @@ def test_cluster_run_equals_threaded_run(cluster, make_raw, tmp_path, ngff, gap_
     )
     threaded = tmp_path / "threaded.zarr"
     clustered = tmp_path / "cluster.zarr"
-    convert(raw, threaded, ConversionOptions(levels=3, ngff=ngff, workers=2))
-    summary = convert(
+    convert_plate(raw, threaded, ConversionOptions(levels=3, ngff=ngff, workers=2))
+    summary = convert_plate(
         raw, clustered, ConversionOptions(levels=3, ngff=ngff, scheduler=cluster.scheduler_address)
     )
     assert summary.planes_written == 2 * 2 * 3
@@ -51,7 +51,7 @@ def test_cluster_run_equals_threaded_run(cluster, make_raw, tmp_path, ngff, gap_
 def test_sharded_05_layout(make_raw, tmp_path):
     raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(2, 3), field_shape=(64, 80), z_count=2))
     out = tmp_path / "sharded.zarr"
-    convert(raw, out, ConversionOptions(levels=2, ngff="0.5"))
+    convert_plate(raw, out, ConversionOptions(levels=2, ngff="0.5"))
     document = json.loads((out / "B" / "02" / "0" / "0" / "zarr.json").read_text())
     assert document["dimension_names"] == ["c", "z", "y", "x"]
     sharding = document["codecs"][0]
@@ -62,7 +62,7 @@ def test_sharded_05_layout(make_raw, tmp_path):
     shard_files = [p for p in (out / "B" / "02" / "0" / "0" / "c").rglob("*") if p.is_file()]
     assert len(shard_files) == 2 * 2
     unsharded = tmp_path / "plain.zarr"
-    convert(raw, unsharded, ConversionOptions(levels=2, ngff="0.5", shard_planes=False))
+    convert_plate(raw, unsharded, ConversionOptions(levels=2, ngff="0.5", shard_planes=False))
     plain_files = [p for p in (unsharded / "B" / "02" / "0" / "0" / "c").rglob("*") if p.is_file()]
     assert len(plain_files) == 2 * 2 * 6
     np.testing.assert_array_equal(
@@ -78,9 +78,9 @@ def test_shards_of_a_few_chunks(make_raw, tmp_path):
 
     raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(2, 3), field_shape=(64, 80), z_count=2))
     out = tmp_path / "small-shards.zarr"
-    convert(raw, out, ConversionOptions(levels=3, ngff="0.5", shard_chunks=2))
+    convert_plate(raw, out, ConversionOptions(levels=3, ngff="0.5", shard_chunks=2))
     unsharded = tmp_path / "plain.zarr"
-    convert(raw, unsharded, ConversionOptions(levels=3, ngff="0.5", shard_planes=False))
+    convert_plate(raw, unsharded, ConversionOptions(levels=3, ngff="0.5", shard_planes=False))
     level0 = json.loads((out / "B" / "02" / "0" / "0" / "zarr.json").read_text())
     assert level0["chunk_grid"]["configuration"]["chunk_shape"] == [1, 1, 128, 160]
     assert level0["codecs"][0]["configuration"]["chunk_shape"] == [1, 1, 64, 80]
@@ -101,7 +101,7 @@ def test_shards_of_a_few_chunks(make_raw, tmp_path):
     for level in (0, 2):
         np.testing.assert_array_equal(ours.image_levels(1)[level][...], plain.image_levels(1)[level][...])
     with pytest.raises(ValueError, match="shard_chunks"):
-        convert(raw, tmp_path / "x.zarr", ConversionOptions(ngff="0.5", shard_chunks=0))
+        convert_plate(raw, tmp_path / "x.zarr", ConversionOptions(ngff="0.5", shard_chunks=0))
 
 
 def test_napari_ome_zarr_and_ome_zarr_py_open_sharded_plate(make_raw, tmp_path):
@@ -112,7 +112,7 @@ def test_napari_ome_zarr_and_ome_zarr_py_open_sharded_plate(make_raw, tmp_path):
         SyntheticPlateSpec(wells=["B02", "C03"], fields_yx=(1, 2), field_shape=(64, 64), z_count=2)
     )
     out = tmp_path / "sharded.zarr"
-    convert(raw, out, ConversionOptions(levels=2, ngff="0.5"))
+    convert_plate(raw, out, ConversionOptions(levels=2, ngff="0.5"))
     nodes = list(Reader(parse_url(str(out)))())
     level0 = nodes[0].data[0]
     assert level0.shape == (2, 2, 8 * 64, 12 * 128)  # c, z, the full plate grid of wells

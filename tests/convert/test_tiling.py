@@ -13,7 +13,7 @@ import pytest
 import zarr
 
 from helpers import reference_downsample, tree_digest
-from napari_hcs_zarr.convert import ConversionOptions, convert, plane_job
+from napari_hcs_zarr.convert import ConversionOptions, convert_plate, plane_job
 from napari_hcs_zarr.raw import read_raw_plate
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec, expected_pixels
 
@@ -86,10 +86,10 @@ def test_fast_path_writes_the_same_files_as_the_stitched_path(make_raw, tmp_path
     general = tmp_path / "general.zarr"
     with monkeypatch.context() as patch:
         patch.setattr(plane_job, "_level1_from_tiling_fields", lambda *args: None)
-        convert(raw, general, ConversionOptions(levels=4, ngff=ngff, workers=2))
+        convert_plate(raw, general, ConversionOptions(levels=4, ngff=ngff, workers=2))
     taken = count_fast_path_planes(monkeypatch)
     fast = tmp_path / "fast.zarr"
-    summary = convert(raw, fast, ConversionOptions(levels=4, ngff=ngff, workers=2))
+    summary = convert_plate(raw, fast, ConversionOptions(levels=4, ngff=ngff, workers=2))
     assert len(taken) == summary.planes_written == 2 * 2 * 2 * 2
     assert tree_digest(fast) == tree_digest(general)
     assert_levels_exact(raw, fast, levels=4)
@@ -110,6 +110,6 @@ def test_other_layouts_take_the_stitched_path_and_stay_exact(
     raw = make_raw(layout_spec(gap_px, field_shape))
     taken = count_fast_path_planes(monkeypatch)
     out = tmp_path / "out.zarr"
-    convert(raw, out, ConversionOptions(levels=levels, workers=2))
+    convert_plate(raw, out, ConversionOptions(levels=levels, workers=2))
     assert taken == []
     assert_levels_exact(raw, out, levels)

@@ -93,10 +93,12 @@ def test_consolidated_metadata_matches_zarr(small_raw, tmp_path, ngff, shard_pla
     ROI tables, the vendor files) is what ``zarr.consolidate_metadata`` writes."""
     import warnings
 
-    from napari_hcs_zarr.convert import ConversionOptions, convert
+    from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 
     out = tmp_path / "plate.zarr"
-    convert(small_raw, out, ConversionOptions(levels=2, ngff=ngff, shard_planes=shard_planes, workers=1))
+    convert_plate(
+        small_raw, out, ConversionOptions(levels=2, ngff=ngff, shard_planes=shard_planes, workers=1)
+    )
     ours = files(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # v3 consolidated metadata, non-zarr folders

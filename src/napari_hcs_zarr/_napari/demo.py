@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from napari_hcs_zarr.convert import ConversionOptions, convert
+from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.raw import synthetic_format
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
@@ -27,7 +27,7 @@ def make_demo_plate(folder: Path) -> Path:
     if not raw_format.detect(raw):
         raw_format.write_synthetic(raw, DEMO_SPEC)
     output = folder / f"{DEMO_SPEC.name}.zarr"
-    summary = convert(raw, output, ConversionOptions(overwrite=True))
+    summary = convert_plate(raw, output, ConversionOptions(overwrite=True))
     print(summary.describe())
     return output
 
@@ -45,10 +45,7 @@ def run_demo(folder: Path, screenshot: Path | None = None) -> Path | None:
     if screenshot is None:
         napari.run()
         return None
-    image = viewer.screenshot(canvas_only=False, flash=False)
-    from PIL import Image
-
     screenshot.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(image).save(screenshot)
+    viewer.screenshot(str(screenshot), canvas_only=False, flash=False)
     viewer.close()
     return screenshot

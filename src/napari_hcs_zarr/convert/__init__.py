@@ -2,7 +2,7 @@
 
 from napari_hcs_zarr.convert.options import ConversionOptions, ConversionSummary, ProgressEvent
 from napari_hcs_zarr.convert.run import (
-    convert,
+    convert_plate,
     is_resumable,
     iter_convert,
     iter_convert_until,
@@ -13,7 +13,7 @@ __all__ = [
     "ConversionOptions",
     "ConversionSummary",
     "ProgressEvent",
-    "convert",
+    "convert_plate",
     "is_resumable",
     "iter_convert",
     "iter_convert_until",

@@ -3,7 +3,7 @@
 :func:`iter_convert` is the one event loop: it plans, writes the empty hierarchy, runs
 the plane jobs on threads or a dask.distributed cluster, and writes the completing
 metadata last, yielding a :class:`ProgressEvent` as it goes. :func:`iter_convert_until`
-adds a stop flag (the widget's Cancel), and :func:`convert` (the CLI's and Python's entry
+adds a stop flag (the widget's Cancel), and :func:`convert_plate` (the CLI's and Python's entry
 point) a progress callback.
 
 A conversion keeps a journal in the output (see :mod:`.journal`); the OME metadata that
@@ -87,7 +87,7 @@ def iter_convert(
 
     Closing the generator cancels the conversion: planes in flight finish, nothing
     else starts, and the output stays an incomplete plate (resumable). The summary is
-    the generator's return value (``StopIteration.value``); :func:`convert` unwraps it.
+    the generator's return value (``StopIteration.value``); :func:`convert_plate` unwraps it.
     """
     options = options or ConversionOptions()
     started = time.perf_counter()
@@ -185,7 +185,7 @@ def iter_convert_until(
             return None
 
 
-def convert(
+def convert_plate(
     raw: RawPlate | str | Path,
     output: Location | PlateStore,
     options: ConversionOptions | None = None,
