@@ -26,8 +26,9 @@ def downsample_mean2(plane: np.ndarray, out: np.ndarray | None = None) -> np.nda
     h, w = plane.shape[-2] // 2, plane.shape[-1] // 2
     if out is None:
         out = np.empty((*plane.shape[:-2], h, w), dtype=plane.dtype)
-    if np.issubdtype(plane.dtype, np.integer) and plane.dtype.itemsize <= 2:
-        # Sum row pairs (contiguous), then neighbouring columns: 2x faster than 2x2 views.
+    if np.issubdtype(plane.dtype, np.unsignedinteger) and plane.dtype.itemsize <= 2:
+        # Sum row pairs (contiguous) into uint32, then neighbouring columns: 2x faster than
+        # 2x2 views. (Signed types take the general path: uint32 sums cannot hold them.)
         # In bands of output rows, so the uint32 sums stay in cache next to a 0.8 GB plane.
         band = max(1, min(_BAND_BYTES // (2 * w * 4 or 1), h))
         rows = np.empty((*plane.shape[:-2], band, 2 * w), dtype=np.uint32)

@@ -25,6 +25,10 @@ def _object(value: Any, what: str) -> JSON:
     return value
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _list(value: Any, what: str) -> list:
     if not isinstance(value, list):
         raise NgffMetadataError(f"{what} is not a list: {value!r:.80}")
@@ -270,6 +274,14 @@ class Acquisition:
             document["maximumfieldcount"] = self.maximum_field_count
         return document
 
+    @classmethod
+    def from_json(cls, value: Any) -> Acquisition | None:
+        """The acquisition, or None for an entry without an integer id."""
+        if not isinstance(value, dict) or not _is_int(value.get("id")):
+            return None
+        name, count = value.get("name"), value.get("maximumfieldcount")
+        return cls(value["id"], None if name is None else str(name), count if _is_int(count) else None)
+
 
 @dataclass(frozen=True)
 class Plate:
@@ -310,10 +322,12 @@ class Plate:
             wells.append(
                 PlateWell(
                     str(entry.get("path", "")),
-                    row if isinstance(row, int) and not isinstance(row, bool) else None,
-                    column if isinstance(column, int) and not isinstance(column, bool) else None,
+                    row if _is_int(row) else None,
+                    column if _is_int(column) else None,
                 )
             )
+        acquisitions = value.get("acquisitions")
+        found = [Acquisition.from_json(a) for a in acquisitions] if isinstance(acquisitions, list) else []
         name = value.get("name")
         count = value.get("field_count")
         return cls(
@@ -321,7 +335,8 @@ class Plate:
             columns,
             tuple(wells),
             None if name is None else str(name),
-            count if isinstance(count, int) else None,
+            count if _is_int(count) else None,
+            tuple(a for a in found if a is not None),
         )
 
 
