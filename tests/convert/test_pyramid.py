@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import reference_downsample
 
+from helpers import reference_downsample
 from napari_hcs_zarr.convert.pyramid import default_level_count, downsample_mean2, level_shape
 
 
