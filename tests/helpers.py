@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 import zarr
 
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec, expected_pixels
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+
+
+def requires(*modules: str) -> pytest.MarkDecorator:
+    """Skip a test whose peer libraries are not installed. The main run has them all; the
+    run against the lowest dependency versions (scripts/test-lowest.sh) has none, since
+    the peers need newer versions than the package's lower bounds."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)}, not installed here")
+
 
 #: A small plate with overlapping fields, Z varying per well, and two time points.
 SMALL_SPEC = SyntheticPlateSpec(

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 import zarr
 
-from helpers import SMALL_SPEC, assert_same_plate, expected_well, open_root, reference_downsample, tree_digest
+from helpers import (
+    SMALL_SPEC,
+    assert_same_plate,
+    expected_well,
+    open_root,
+    reference_downsample,
+    requires,
+    tree_digest,
+)
 from napari_hcs_zarr.convert import ConversionOptions, convert_plate, is_resumable, iter_convert
 from napari_hcs_zarr.convert.journal import JOURNAL_PREFIX as JOURNAL_DIR
 from napari_hcs_zarr.errors import ConversionCancelled, OutputError, RawPlateError
@@ -46,6 +54,7 @@ def test_layout_chunks_and_shapes(small_raw, small_plate):
     assert [w.z_count for w in plate.wells] == [2, 3, 2]
 
 
+@requires("ome_zarr_models")
 def test_metadata_validates_with_ome_zarr_models(small_plate):
     from ome_zarr_models import v04, v05
 
@@ -109,6 +118,7 @@ def test_roi_tables_read_with_anndata(small_plate):
     assert attrs["type"] == "roi_table" and attrs["fractal_table_version"] == "1"
 
 
+@requires("ome_zarr")
 def test_ome_zarr_py_reads_wells_and_a_uniform_plate(small_raw, small_plate, tmp_path):
     from ome_zarr.io import parse_url
     from ome_zarr.reader import Reader
@@ -231,6 +241,7 @@ def test_resume_refuses_other_settings(small_raw, tmp_path):
         convert_plate(small_raw, out, ConversionOptions(levels=2, resume=True))
 
 
+@requires("ome_zarr_models")
 def test_real_cv8000_converts(cv8000_folder, tmp_path):
     from ome_zarr_models import v04
 

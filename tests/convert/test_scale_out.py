@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import zarr
 
-from helpers import assert_same_plate
+from helpers import assert_same_plate, requires
 from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
@@ -104,6 +104,7 @@ def test_shards_of_a_few_chunks(make_raw, tmp_path):
         convert_plate(raw, tmp_path / "x.zarr", ConversionOptions(ngff="0.5", shard_chunks=0))
 
 
+@requires("ome_zarr", "napari_ome_zarr")
 def test_napari_ome_zarr_and_ome_zarr_py_open_sharded_plate(make_raw, tmp_path):
     from ome_zarr.io import parse_url
     from ome_zarr.reader import Reader

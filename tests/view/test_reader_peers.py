@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 import zarr
 import zarr.storage
+
+pytest.importorskip("ome_zarr", reason="the plates of this module are written by ome-zarr-py")
 from ome_zarr.format import FormatV04, FormatV05
 from ome_zarr.scale import Methods
 
