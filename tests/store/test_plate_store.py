@@ -8,6 +8,7 @@ import pytest
 import zarr
 import zarr.storage
 
+from helpers import requires
 from napari_hcs_zarr.convert import ConversionOptions, convert_plate, is_resumable, iter_convert
 from napari_hcs_zarr.errors import StoreError
 from napari_hcs_zarr.store import LocalPlateStore, ZarrPlateStore, open_store
@@ -98,3 +99,27 @@ def test_an_interrupted_conversion_in_a_memory_store_resumes(small_raw):
     assert summary.planes_resumed >= 1
     assert not is_resumable(memory)
     assert "plate" in zarr.open_group(memory, mode="r").attrs
+
+
+@requires("fsspec")
+def test_a_url_output_is_a_store_not_a_local_folder(small_raw, tmp_path, monkeypatch):
+    """``memory://`` goes through zarr's fsspec store like ``s3://`` would (no network
+    here): the plate lands in that store, and nothing named ``memory:`` appears locally."""
+    import fsspec
+
+    monkeypatch.chdir(tmp_path)
+    url = "memory://plates/url-test.zarr"
+    try:
+        summary = convert_plate(small_raw, url, ConversionOptions(levels=2, workers=1))
+        assert summary.output == url
+        assert list(tmp_path.iterdir()) == []
+        filesystem = fsspec.filesystem("memory")
+        assert filesystem.exists("/plates/url-test.zarr/.zattrs")
+        local = tmp_path.parent / "local-reference.zarr"
+        convert_plate(small_raw, local, ConversionOptions(levels=2, workers=1))
+        from_url, reference = open_plate(url), open_plate(local)
+        assert from_url.info.location == url
+        level, expected = from_url.image_levels(1)[1], reference.image_levels(1)[1]
+        np.testing.assert_array_equal(level[(0, 0)], expected[(0, 0)])
+    finally:
+        fsspec.filesystem("memory").rm("/plates", recursive=True)

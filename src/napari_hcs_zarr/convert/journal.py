@@ -46,7 +46,8 @@ class Journal:
             ) from None
 
     def mark_done(self, job_id: str, stats: dict) -> None:
-        self.store.write(f"{_DONE}/{job_id}.json", json.dumps(stats).encode())
+        """Record a finished unit (whole or not at all: a unit killed meanwhile is redone)."""
+        self.store.replace(f"{_DONE}/{job_id}.json", json.dumps(stats).encode())
 
     def done_ids(self) -> set[str]:
         return {
