@@ -98,8 +98,18 @@ def array_documents(spec: ArraySpec) -> dict[str, bytes]:
 
 
 def group_documents(attributes: dict[str, Any], zarr_format: int) -> dict[str, bytes]:
-    """The metadata documents (name -> bytes) of a group with ``attributes``."""
-    buffers = GroupMetadata(attributes=attributes, zarr_format=zarr_format).to_buffer_dict(
-        default_buffer_prototype()
-    )
-    return {name: buffer.to_bytes() for name, buffer in buffers.items()}
+    """The metadata documents (name -> bytes) of a group with ``attributes``.
+
+    Most groups of a plate have one of a few attribute sets (the ROI tables' groups, the
+    wells'...), so the documents are made once per set.
+    """
+    return _group_documents(json.dumps(attributes), zarr_format)
+
+
+@lru_cache(maxsize=1024)
+def _group_documents(attributes_json: str, zarr_format: int) -> dict[str, bytes]:
+    metadata = GroupMetadata(attributes=json.loads(attributes_json), zarr_format=zarr_format)
+    return {
+        name: buffer.to_bytes()
+        for name, buffer in metadata.to_buffer_dict(default_buffer_prototype()).items()
+    }
