@@ -42,4 +42,34 @@ def read_ome(attributes: dict[str, Any]) -> tuple[str, OmeMetadata] | None:
     return None
 
 
-__all__ = ["DEFAULT_VERSION", "VERSIONS", "NgffVersion", "OmeMetadata", "read_ome", "version_spec"]
+def ome_objects(attributes: dict[str, Any]) -> dict[str, Any] | None:
+    """The OME objects of a group's attributes as stored (JSON, version keys included),
+    whatever the version; None for attributes that hold none. For readers that parse
+    only some of the objects of many groups (see :meth:`OmeMetadata.from_objects`)."""
+    ome = attributes.get("ome")
+    if isinstance(ome, dict) and v05.stored_version(attributes) is not None:
+        return ome
+    return attributes if v04.stored_version(attributes) is not None else None
+
+
+def ome_kind(attributes: dict[str, Any]) -> str | None:
+    """``"plate"``, ``"well"``, ``"image"`` or None, from the keys of a group's attributes
+    alone (nothing is parsed: napari asks this of every path it is given)."""
+    ome = attributes.get("ome")
+    objects = ome if isinstance(ome, dict) else attributes
+    for key, kind in (("plate", "plate"), ("well", "well"), ("multiscales", "image")):
+        if key in objects:
+            return kind
+    return None
+
+
+__all__ = [
+    "DEFAULT_VERSION",
+    "VERSIONS",
+    "NgffVersion",
+    "OmeMetadata",
+    "ome_kind",
+    "ome_objects",
+    "read_ome",
+    "version_spec",
+]

@@ -4,8 +4,11 @@ One class per spec object (plate, well, multiscales, omero, labels). ``to_json``
 the object as the spec writes it (keys in the order this package always writes them);
 ``from_json`` reads it back leniently, as written by this package or by any other
 writer of NGFF 0.1-0.5, and raises :class:`~napari_hcs_zarr.errors.NgffMetadataError`
-only when the object is unusable. The version modules (``v04``, ``v05``) decide where the
-objects go in a group's attributes and where the ``version`` keys are.
+only when the object is unusable. The objects are values (compared by content) and
+treated as immutable; they are plain slotted dataclasses because a plate's metadata
+makes tens of thousands of them, and frozen ones cost five times as much to make.
+The version modules (``v04``, ``v05``) decide where the objects go in a group's
+attributes and where the ``version`` keys are.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def _list(value: Any, what: str) -> list:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Axis:
     """One axis of a multiscale image: ``t``, ``c``, ``z``, ``y``, ``x``..."""
 
@@ -65,7 +68,7 @@ class Axis:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Dataset:
     """One resolution level: its array path and its scale (``()`` when none is given)."""
 
@@ -91,7 +94,7 @@ class Dataset:
         return cls(str(value.get("path", "")), scale)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Multiscale:
     """A multiscale image: its axes and its levels, finest first."""
 
@@ -118,7 +121,7 @@ class Multiscale:
         return cls(axes, datasets, None if name is None else str(name))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Window:
     """Display window of a channel: the range of the type and the shown range."""
 
@@ -144,7 +147,7 @@ class Window:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OmeroChannel:
     """How one channel is named and shown (the transitional ``omero`` metadata)."""
 
@@ -187,7 +190,7 @@ class OmeroChannel:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Omero:
     """The ``omero`` object of an image: its channels."""
 
@@ -205,7 +208,7 @@ class Omero:
         return cls(tuple(OmeroChannel.from_json(c) for c in channels) if isinstance(channels, list) else ())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class WellImage:
     """One image (field) of a well: its path below the well group."""
 
@@ -219,7 +222,7 @@ class WellImage:
         return document
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Well:
     """The ``well`` object: the images of one well."""
 
@@ -241,7 +244,7 @@ class Well:
         return cls(tuple(images))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PlateWell:
     """A well entry of the plate: its path and, from NGFF 0.4 on, its grid indices."""
 
@@ -258,7 +261,7 @@ class PlateWell:
         return document
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Acquisition:
     """One acquisition (run) of the plate."""
 
@@ -283,7 +286,7 @@ class Acquisition:
         return cls(value["id"], None if name is None else str(name), count if _is_int(count) else None)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Plate:
     """The ``plate`` object: the plate format and its occupied wells."""
 
@@ -340,7 +343,7 @@ class Plate:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class OmeMetadata:
     """The OME objects found in (or to be written into) one group's attributes."""
 

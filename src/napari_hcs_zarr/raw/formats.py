@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from napari_hcs_zarr.errors import RawPlateError
+from napari_hcs_zarr.errors import OptionError, RawPlateError
 from napari_hcs_zarr.raw.model import RawPlate
 from napari_hcs_zarr.raw.raw_format import RawFormat
 from napari_hcs_zarr.raw.yokogawa import CELLVOYAGER
@@ -58,7 +58,7 @@ def synthetic_format(name: str | None = None) -> RawFormat:
     for raw_format in RAW_FORMATS:
         if raw_format.write_synthetic is not None and name in (None, raw_format.name):
             return raw_format
-    raise RawPlateError(name or "", "no such raw format writes synthetic acquisitions")
+    raise OptionError(f"no raw format {'called ' + repr(name) if name else ''} writes synthetic acquisitions")
 
 
 def _span(values: list[int]) -> str:

@@ -14,9 +14,8 @@ import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from napari_hcs_zarr.errors import PlateFormatError, StoreError
 from napari_hcs_zarr.store.plate_store import PlateStore
@@ -30,11 +29,10 @@ _SLOW_READ_SECONDS = 0.0005
 NodeKind = Literal["group", "array", "any"]
 
 
-@dataclass(frozen=True)
-class ZarrNode:
+class ZarrNode(NamedTuple):
     """One group or array: its attributes, and for an array its metadata document."""
 
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = {}  # shared default: nodes are never mutated
     array: dict[str, Any] | None = None
 
 

@@ -13,12 +13,14 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from napari_hcs_zarr.errors import NgffMetadataError, PlateFormatError
-from napari_hcs_zarr.ngff import OmeMetadata, read_ome
-from napari_hcs_zarr.ngff.model import Axis, OmeroChannel
+from napari_hcs_zarr.ngff import OmeMetadata, ome_kind, ome_objects, read_ome
+from napari_hcs_zarr.ngff.model import Axis, Multiscale, Omero, OmeroChannel
 from napari_hcs_zarr.store.metadata_reader import MetadataSource, ZarrNode, join_path
 from napari_hcs_zarr.store.plate_store import Location, PlateStore, open_store
 
@@ -37,17 +39,26 @@ class DatasetInfo:
 
 @dataclass
 class ImageInfo:
-    """One multiscale image (a field of a well, or a label image)."""
+    """One multiscale image (a field of a well, or a label image).
+
+    Its ``omero`` object is kept as stored and parsed into :attr:`channels` when asked
+    for: a plate's reader needs the channels of one image, and thousands have them.
+    """
 
     path: str  # relative to the plate root
     axes: list[Axis]
     datasets: list[DatasetInfo]
-    channels: list[OmeroChannel] = field(default_factory=list)
     label_names: list[str] = field(default_factory=list)
+    omero_document: Any = field(default=None, repr=False, compare=False)
 
     @property
     def axis_names(self) -> list[str]:
         return [a.name for a in self.axes]
+
+    @cached_property
+    def channels(self) -> list[OmeroChannel]:
+        """Name, colour and window of each channel, from the ``omero`` metadata."""
+        return list(Omero.from_json(self.omero_document).channels) if self.omero_document is not None else []
 
 
 @dataclass
@@ -107,21 +118,20 @@ def _ome(node: ZarrNode | PlateFormatError | None) -> OmeMetadata | None:
     return None if found is None else found[1]
 
 
-def ome_kind(source: MetadataSource) -> str | None:
+def root_kind(source: MetadataSource) -> str | None:
     """``"plate"``, ``"well"``, ``"image"`` or None for the hierarchy's root (one small read)."""
-    try:
-        found = read_ome(source.root_attributes())
-    except NgffMetadataError:
-        return None
-    return None if found is None else found[1].kind
+    return ome_kind(source.root_attributes())
 
 
 def plate_kind(location: Location) -> str | None:
     """What the OME-Zarr node at ``location`` is (see :func:`ome_kind`); None when it is none."""
     try:
-        return ome_kind(MetadataSource(open_store(location)))
+        return root_kind(MetadataSource(open_store(location)))
     except (PlateFormatError, OSError):
         return None
+
+
+_UINT8 = np.dtype("uint8")
 
 
 def _array_facts(array: dict) -> tuple[tuple[int, ...], tuple[int, ...], np.dtype]:
@@ -145,30 +155,35 @@ def _image_infos(source: MetadataSource, paths: list[str], problems: list[str]) 
     """Images at ``paths`` (two rounds: groups, then their arrays)."""
     images: list[ImageInfo | None] = []
     for path, node in zip(paths, source.nodes(paths, "group"), strict=True):
-        try:
-            ome = _ome(node)
-        except (PlateFormatError, NgffMetadataError) as error:
-            problems.append(f"image {path}: {error}")
+        if isinstance(node, PlateFormatError):
+            problems.append(f"image {path}: {node}")
             images.append(None)
             continue
         if node is None:
             problems.append(f"image {path}: missing group")
             images.append(None)
             continue
-        if ome is None or not ome.multiscales:
+        objects = ome_objects(node.attributes)
+        multiscales = objects.get("multiscales") if objects is not None else None
+        if not multiscales or not isinstance(multiscales, list):
             problems.append(f"image {path}: no multiscales metadata")
             images.append(None)
             continue
-        multiscale = ome.multiscales[0]
+        try:
+            multiscale = Multiscale.from_json(multiscales[0])
+        except NgffMetadataError as error:
+            problems.append(f"image {path}: {error}")
+            images.append(None)
+            continue
         images.append(
             ImageInfo(
                 path=path,
                 axes=list(multiscale.axes),
                 datasets=[
-                    DatasetInfo(join_path(path, d.path), (), (), np.dtype("uint8"), tuple(d.scale))
+                    DatasetInfo(join_path(path, d.path), (), (), _UINT8, tuple(d.scale))
                     for d in multiscale.datasets
                 ],
-                channels=list(ome.omero.channels) if ome.omero is not None else [],
+                omero_document=objects.get("omero"),
             )
         )
     pending = [i for i in images if i is not None]
