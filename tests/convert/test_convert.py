@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -259,3 +260,36 @@ def test_real_cv8000_converts(cv8000_folder, tmp_path):
         0.325,
         0.325,
     ]
+
+
+@dataclass(frozen=True)
+class CroppedPlane:
+    """A plane loader giving the top-left ``shape`` of another loader's image."""
+
+    loader: object
+    shape: tuple[int, int]
+
+    @property
+    def source(self) -> str:
+        return self.loader.source
+
+    def load(self) -> np.ndarray:
+        return self.loader.load()[: self.shape[0], : self.shape[1]]
+
+
+def test_fields_of_different_sizes_stitch_exactly(small_raw, tmp_path):
+    """One field smaller than the others (a plate is not bound to one camera size): the
+    well keeps its bounding box, the small field covers only its own pixels."""
+    plate = read_raw_plate(small_raw)
+    well = plate.wells[0]
+    small = well.fields[-1]  # the bottom-right field: the well's extent shrinks with it
+    small.shape = (small.shape[0] - 10, small.shape[1] - 30)
+    small.planes = {key: CroppedPlane(loader, small.shape) for key, loader in small.planes.items()}
+    out = tmp_path / "mixed.zarr"
+    convert_plate(plate, out, ConversionOptions(levels=2, workers=2))
+    root = open_root(out)
+    assert root[f"{well.path}/0/0"].shape[-2:] == well.image_shape_yx
+    for c in range(len(plate.channels)):
+        expected = expected_well(plate, well, 0, c, 0)
+        np.testing.assert_array_equal(root[f"{well.path}/0/0"][0, c, 0], expected)
+        np.testing.assert_array_equal(root[f"{well.path}/0/1"][0, c, 0], reference_downsample(expected))
