@@ -66,3 +66,13 @@ def test_errors_are_one_line_naming_the_file(make_raw, tmp_path):
     assert inside.returncode == 2 and "inside the raw folder" in inside.stderr
     unknown = run_cli("convert", raw, tmp_path / "w.zarr", "--wells", "H12")
     assert unknown.returncode == 2 and "H12" in unknown.stderr
+
+
+def test_a_bad_number_in_the_metadata_is_one_line_naming_the_file(make_raw, tmp_path):
+    raw = make_raw(SyntheticPlateSpec(wells=["B02"], fields_yx=(1, 1), field_shape=(32, 32), z_count=2))
+    mlf = raw / "MeasurementData.mlf"
+    mlf.write_text(mlf.read_text().replace('bts:Z="2.0"', 'bts:Z="two"', 1))
+    result = run_cli("convert", raw, tmp_path / "out.zarr")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"error: {mlf}: Z is not a number: 'two'"
+    assert "Traceback" not in result.stderr

@@ -293,3 +293,42 @@ def test_fields_of_different_sizes_stitch_exactly(small_raw, tmp_path):
         expected = expected_well(plate, well, 0, c, 0)
         np.testing.assert_array_equal(root[f"{well.path}/0/0"][0, c, 0], expected)
         np.testing.assert_array_equal(root[f"{well.path}/0/1"][0, c, 0], reference_downsample(expected))
+
+
+@dataclass(frozen=True)
+class SignedPlane:
+    """A plane loader giving a signed image with negative values: the loaded image less 3000."""
+
+    loader: object
+    dtype: str
+
+    @property
+    def source(self) -> str:
+        return self.loader.source
+
+    def load(self) -> np.ndarray:
+        return (self.loader.load().astype(np.int64) - 3000).astype(self.dtype)
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int32"])
+def test_signed_pixels_with_negative_values_convert_exactly(small_raw, tmp_path, dtype):
+    plate = read_raw_plate(small_raw).select_wells(["B02"])
+    plate.dtype = np.dtype(dtype)
+    for fov in plate.wells[0].fields:
+        fov.planes = {key: SignedPlane(loader, dtype) for key, loader in fov.planes.items()}
+    out = tmp_path / "signed.zarr"
+    convert_plate(plate, out, ConversionOptions(levels=3, workers=2))
+    root = open_root(out)
+    well = plate.wells[0]
+    expected = (expected_well(plate, well, 1, 1, 0).astype(np.int64) - 3000).astype(dtype)
+    covered = expected_well(plate, well, 1, 1, 0) > 0
+    expected[~covered] = 0  # uncovered pixels stay at the fill value
+    stored = root[f"{well.path}/0/0"][1, 1, 0]
+    assert stored.dtype == np.dtype(dtype) and stored.min() < 0
+    np.testing.assert_array_equal(stored, expected)
+    np.testing.assert_array_equal(root[f"{well.path}/0/1"][1, 1, 0], reference_downsample(expected))
+    window = root[well.path]["0"].attrs["omero"]["channels"][1]["window"]
+    info = np.iinfo(dtype)
+    assert (window["min"], window["max"]) == (info.min, info.max)
+    # The window holds the plane's values: about -3000 + 200.. up to the bright cells.
+    assert info.min < window["start"] < 0 < window["end"] < info.max

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from napari_hcs_zarr.errors import NgffMetadataError, OptionError
-from napari_hcs_zarr.ngff import VERSIONS, read_ome, version_spec
+from napari_hcs_zarr.ngff import VERSIONS, ome_kind, read_ome, version_spec
 from napari_hcs_zarr.ngff.model import (
     Acquisition,
     Axis,
@@ -137,3 +137,19 @@ def test_older_and_foreign_forms_are_read():
 def test_unusable_objects_are_ngff_errors(attributes):
     with pytest.raises(NgffMetadataError):
         read_ome(attributes)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "kind"),
+    [
+        (version_spec("0.4").to_attributes(PLATE), "plate"),
+        (version_spec("0.5").to_attributes(WELL), "well"),
+        (version_spec("0.5").to_attributes(IMAGE), "image"),
+        ({"well": "B03", "plate": "P1"}, None),  # other tools' keys: not OME objects
+        ({"multiscales": []}, None),
+        ({"ome": {"version": "0.5", "plate": "P1"}}, None),
+        ({}, None),
+    ],
+)
+def test_ome_kind_from_the_top_of_the_attributes(attributes, kind):
+    assert ome_kind(attributes) == kind

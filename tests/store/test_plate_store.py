@@ -31,12 +31,15 @@ def test_store_interface(tmp_path, kind):
     assert store.read("a/b") == b"one" and store.read("a/c/d") == b"two" and store.read("e") == b"four"
     assert store.exists("a/b") and not store.exists("a/x")
     assert sorted(store.list_keys()) == ["a/b", "a/c/d", "e"]
-    assert sorted(store.list_keys("a")) == ["a/b", "a/c/d"]
+    store.write("ab", b"x")
+    assert sorted(store.list_keys("a")) == ["a/b", "a/c/d"]  # not "ab"
+    assert sorted(store.list_keys("a/")) == ["a/b", "a/c/d"]
     assert sorted(store.list_dir("a")) == ["b", "c"]
-    assert store.total_bytes() == 3 + 3 + 4
+    assert store.total_bytes() == 3 + 3 + 4 + 1
     assert store.bytes_reader("a")("c/d") == b"two"
     store.delete_prefix("a")
-    assert sorted(store.list_keys()) == ["e"]
+    store.delete_prefix("nothing/here")
+    assert sorted(store.list_keys()) == ["ab", "e"]
     store.delete_all()
     assert store.is_empty()
 

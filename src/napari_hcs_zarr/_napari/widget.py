@@ -28,6 +28,7 @@ from napari_hcs_zarr.convert import (
 )
 from napari_hcs_zarr.ngff import DEFAULT_VERSION, VERSIONS
 from napari_hcs_zarr.raw import RawPlate, describe_raw_plate, read_raw_plate
+from napari_hcs_zarr.store import open_store
 
 if TYPE_CHECKING:
     import napari
@@ -146,7 +147,7 @@ class ConversionWidget(Container):
                 f"{output.name} holds an interrupted conversion: Convert finishes it (same settings "
                 "as before), or tick Overwrite to start again."
             )
-        elif output is not None and output.exists() and not self._overwrite.value:
+        elif output is not None and not open_store(output).is_empty() and not self._overwrite.value:
             self._status.value = f"{output.name} already exists: tick Overwrite or choose another output."
         else:
             self._status.value = "Ready."

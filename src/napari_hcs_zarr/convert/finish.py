@@ -48,8 +48,8 @@ def channel_windows(dtype: np.dtype, channel_count: int, stats: Iterable[PlaneSt
             windows.append(Window(lo, hi, lo, hi))
             continue
         cumulative = np.cumsum(counts) / total
-        start = int(np.searchsorted(cumulative, 0.001)) << shift
-        end = (int(np.searchsorted(cumulative, 0.999)) + 1) << shift
+        start = (int(np.searchsorted(cumulative, 0.001)) << shift) + lo
+        end = ((int(np.searchsorted(cumulative, 0.999)) + 1) << shift) + lo
         windows.append(Window(lo, hi, start, min(max(end, start + 1), hi)))
     return windows
 

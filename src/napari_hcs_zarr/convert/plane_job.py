@@ -41,6 +41,11 @@ def histogram_shift(dtype: np.dtype) -> int:
     return max(0, np.dtype(dtype).itemsize * 8 - 12)
 
 
+def histogram_origin(dtype: np.dtype) -> int:
+    """The value of bin 0's lower edge: the type's minimum (0 for unsigned types)."""
+    return int(np.iinfo(dtype).min)
+
+
 def _load(source: FieldSource) -> np.ndarray | None:
     return None if source.loader is None else source.loader.load()
 
@@ -116,5 +121,8 @@ def _level1_from_tiling_fields(job: PlaneJob, writer: HierarchyWriter) -> np.nda
 def _histogram(plane: np.ndarray) -> dict[int, int]:
     if not np.issubdtype(plane.dtype, np.integer):
         return {}
-    counts = np.bincount((plane.ravel() >> histogram_shift(plane.dtype)).astype(np.intp))
+    values = plane.ravel()
+    if np.issubdtype(plane.dtype, np.signedinteger):  # bins start at the type's minimum
+        values = values.astype(np.int64) - histogram_origin(plane.dtype)
+    counts = np.bincount((values >> histogram_shift(plane.dtype)).astype(np.intp))
     return {int(i): int(counts[i]) for i in np.flatnonzero(counts)}

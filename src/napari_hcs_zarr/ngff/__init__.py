@@ -53,13 +53,18 @@ def ome_objects(attributes: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def ome_kind(attributes: dict[str, Any]) -> str | None:
-    """``"plate"``, ``"well"``, ``"image"`` or None, from the keys of a group's attributes
-    alone (nothing is parsed: napari asks this of every path it is given)."""
-    ome = attributes.get("ome")
-    objects = ome if isinstance(ome, dict) else attributes
-    for key, kind in (("plate", "plate"), ("well", "well"), ("multiscales", "image")):
-        if key in objects:
-            return kind
+    """``"plate"``, ``"well"``, ``"image"`` or None, from the top of a group's attributes
+    alone (the objects are not parsed: napari asks this of every path it is given)."""
+    objects = ome_objects(attributes)
+    if objects is None:
+        return None
+    if isinstance(objects.get("plate"), dict):
+        return "plate"
+    if isinstance(objects.get("well"), dict):
+        return "well"
+    multiscales = objects.get("multiscales")
+    if isinstance(multiscales, list) and multiscales and isinstance(multiscales[0], dict):
+        return "image"
     return None
 
 

@@ -185,7 +185,13 @@ class LocalPlateStore(PlateStore):
             return False
 
     def delete_prefix(self, prefix: str) -> None:
-        shutil.rmtree(self._path(prefix), ignore_errors=True)
+        path = self._path(prefix)
+        try:
+            shutil.rmtree(path)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise StoreError(path, f"cannot be removed ({error.strerror or error})") from None
 
     def delete_all(self) -> None:
         if os.path.isdir(self._root_text):
@@ -239,8 +245,10 @@ class ZarrPlateStore(PlateStore):
         return self._call("listing", prefix, names())
 
     def list_keys(self, prefix: str = "") -> Iterator[str]:
+        below = f"{prefix.rstrip('/')}/" if prefix else ""  # "a/b" must not find "a/bc"
+
         async def keys() -> list[str]:
-            return [key async for key in self._store.list_prefix(prefix)]
+            return [key async for key in self._store.list_prefix(below)]
 
         yield from self._call("listing", prefix, keys())
 

@@ -72,6 +72,13 @@ def _number(text: str, path: Path, what: str) -> float:
         raise RawPlateError(path, f"{what} is not a number: {text!r}") from None
 
 
+def _integer(text: str, path: Path, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise RawPlateError(path, f"{what} is not an integer: {text!r}") from None
+
+
 def _read_image_records(mlf: Path) -> tuple[list[_ImageRecord], int]:
     """All IMG records of the MLF (streamed), and the number of ERR records skipped."""
     records: list[_ImageRecord] = []
@@ -116,7 +123,7 @@ def _mes_channels(folder: Path, mes_name: str | None) -> dict[int, ET.Element]:
     for mes in candidates:
         if mes.is_file():
             root = _parse_xml_root(mes)
-            return {int(ch.get(BTS + "Ch", "0")): ch for ch in root.iter(BTS + "Channel")}
+            return {_integer(ch.get(BTS + "Ch", "0"), mes, "Ch"): ch for ch in root.iter(BTS + "Channel")}
     return {}
 
 
@@ -149,7 +156,9 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
         raise RawPlateError(mrf, f"root element is <{detail.tag}>, not bts:MeasurementDetail")
     row_count = int(_number(_attr(detail, "RowCount", mrf), mrf, "RowCount"))
     column_count = int(_number(_attr(detail, "ColumnCount", mrf), mrf, "ColumnCount"))
-    mrf_channels = {int(ch.get(BTS + "Ch", "0")): ch for ch in detail.iter(BTS + "MeasurementChannel")}
+    mrf_channels = {
+        _integer(ch.get(BTS + "Ch", "0"), mrf, "Ch"): ch for ch in detail.iter(BTS + "MeasurementChannel")
+    }
 
     records, skipped = _read_image_records(mlf)
     if not records:
@@ -305,7 +314,8 @@ def _z_spacing(mlf: Path) -> float:
     for _, element in ET.iterparse(mlf, events=("end",)):
         if element.tag == BTS + "MeasurementRecord" and element.get(BTS + "Type") == "IMG":
             key = tuple(element.get(BTS + k) for k in ("Row", "Column", "FieldIndex", "Ch"))
-            by_stack[key][int(element.get(BTS + "ZIndex", "1"))] = float(element.get(BTS + "Z", "0"))
+            z_index = _integer(element.get(BTS + "ZIndex", "1"), mlf, "ZIndex")
+            by_stack[key][z_index] = _number(element.get(BTS + "Z", "0"), mlf, "Z")
             if len(by_stack[key]) >= 2:
                 zs = [by_stack[key][i] for i in sorted(by_stack[key])]
                 step = abs(zs[1] - zs[0])
