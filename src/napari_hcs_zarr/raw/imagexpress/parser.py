@@ -1,0 +1,307 @@
+"""Parser of Molecular Devices ImageXpress (MetaXpress) acquisition folders.
+
+Two layouts are read:
+
+- direct: ``<date>/<plate id>/[TimePoint_n/][ZStep_n/]<plate>_<well>_s<site>_w<wave><GUID>.tif``
+  (give the ``<plate id>`` folder), ``_thumb`` previews ignored;
+- exported: ``<plate>.HTD`` + ``TimePoint_n/[ZStep_n/]<plate>_<well>_s<site>_w<wave>.TIF``.
+
+``_s``/``_w`` are absent when a plate has one site or one wavelength. Images in
+``ZStep_n`` folders (n >= 1) are the planes of a stack; when there are any, the images
+beside them (projections, or single planes of other wavelengths) are not part of the
+stack and are listed in the plate's warnings. Sites are placed at their MetaSeries stage
+positions (``stage-position-x/y``, micrometres, Y growing down the plate as the rows do)
+by the shared placement module; without stage positions, on the HTD's site grid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from napari_hcs_zarr.errors import RawPlateError
+from napari_hcs_zarr.plate_names import parse_well_name, plate_column_names, plate_row_names
+from napari_hcs_zarr.raw.image_files import ImageFile
+from napari_hcs_zarr.raw.imagexpress.htd import HtdFile, read_htd
+from napari_hcs_zarr.raw.imagexpress.metaseries import number, read_metaseries
+from napari_hcs_zarr.raw.model import PlaneKey, RawChannel, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw.placement import StageAxes, place_fields
+
+#: ImageXpress stage axes: X grows with the plate's columns, Y with its rows (down).
+STAGE_AXES = StageAxes(y_up=False)
+_GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+IMAGE_NAME = re.compile(
+    rf"^(?P<plate>.+?)_(?P<well>[A-Za-z]{{1,2}}\d{{2,3}})(?:_s(?P<site>\d+))?(?:_w(?P<wave>\d+))?"
+    rf"(?P<thumb>_thumb)?(?P<guid>{_GUID})?\.tiff?$",
+    re.IGNORECASE,
+)
+_TIME_DIR = re.compile(r"^TimePoint_(\d+)$", re.IGNORECASE)
+_Z_DIR = re.compile(r"^ZStep_(\d+)$", re.IGNORECASE)
+#: Plate formats by (rows, columns): without an HTD, the smallest of these that holds the
+#: wells found (screening plates have 96 wells or more).
+_PLATE_FORMATS = [(8, 12), (16, 24), (32, 48)]
+
+
+@dataclass(frozen=True)
+class _Image:
+    path: Path
+    plate: str
+    well: str
+    site: int
+    wave: int
+    time_point: int
+    z_step: int | None  # None: beside the ZStep folders (or no ZStep folders at all)
+
+
+def _image_folders(folder: Path) -> list[tuple[Path, int, int | None]]:
+    """The folders that hold images, with their time point and z step."""
+    found = [(folder, 1, None)]
+    for child in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if match := _TIME_DIR.match(child.name):
+            found.append((child, int(match.group(1)), None))
+            found += [
+                (z_dir, int(match.group(1)), int(z_match.group(1)))
+                for z_dir in sorted(p for p in child.iterdir() if p.is_dir())
+                if (z_match := _Z_DIR.match(z_dir.name))
+            ]
+        elif match := _Z_DIR.match(child.name):
+            found.append((child, 1, int(match.group(1))))
+    return found
+
+
+def scan_images(folder: Path) -> list[_Image]:
+    """Every image of the acquisition (previews left out), from file names alone."""
+    images = []
+    for image_dir, time_point, z_step in _image_folders(folder):
+        for path in sorted(image_dir.iterdir()):
+            match = IMAGE_NAME.match(path.name)
+            if match is None or match.group("thumb") or not path.is_file():
+                continue
+            images.append(
+                _Image(
+                    path,
+                    match.group("plate"),
+                    match.group("well").upper(),
+                    int(match.group("site") or 1),
+                    int(match.group("wave") or 1),
+                    time_point,
+                    z_step,
+                )
+            )
+    return images
+
+
+def is_imagexpress_folder(folder: Path) -> bool:
+    """True for a folder with an HTD file, or with MetaXpress-named images (at the top, in
+    ``TimePoint_n`` or ``ZStep_n``); reads no file contents."""
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError:
+        return False
+    if any(n.lower().endswith(".htd") for n in names):
+        return True
+    if any(IMAGE_NAME.match(n) for n in names):
+        return True
+    for name in names:
+        if _TIME_DIR.match(name) or _Z_DIR.match(name):
+            try:
+                if any(IMAGE_NAME.match(p.name) for p in (folder / name).iterdir()):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def _find_htd(folder: Path) -> HtdFile | None:
+    for candidate in [folder, *(p for p in sorted(folder.iterdir()) if _TIME_DIR.match(p.name))]:
+        htds = sorted(candidate.glob("*.[hH][tT][dD]"))
+        if htds:
+            return read_htd(htds[0])
+    return None
+
+
+def _plate_format(wells: list[str], htd: HtdFile | None, folder: Path) -> tuple[int, int]:
+    positions = [parse_well_name(w) for w in wells]
+    rows_needed = max(ord(r[-1]) - ord("A") + 1 + 26 * (len(r) - 1) for r, _ in positions)
+    columns_needed = max(c for _, c in positions)
+    if htd is not None and htd.y_wells and htd.x_wells:
+        if rows_needed > htd.y_wells or columns_needed > htd.x_wells:
+            raise RawPlateError(
+                htd.path, f"says {htd.y_wells}x{htd.x_wells} wells, but images of well {wells[-1]} exist"
+            )
+        return htd.y_wells, htd.x_wells
+    for rows, columns in _PLATE_FORMATS:
+        if rows_needed <= rows and columns_needed <= columns:
+            return rows, columns
+    raise RawPlateError(folder, f"wells beyond a 1536-well plate: {', '.join(wells[:3])}")
+
+
+def read_imagexpress(folder: str | Path) -> RawPlate:
+    """Parse an ImageXpress acquisition folder into a :class:`RawPlate`.
+
+    Raises
+    ------
+    RawPlateError
+        When the folder holds no images, or a file is unreadable or disagrees with the others.
+    """
+    folder = Path(folder)
+    images = scan_images(folder)
+    if not images:
+        raise RawPlateError(folder, "holds no MetaXpress images (<plate>_<well>_s<site>_w<wave>.tif)")
+    htd = _find_htd(folder)
+    warnings: list[str] = []
+    stacked = [i for i in images if i.z_step is not None and i.z_step >= 1]
+    if stacked:
+        beside = [i for i in images if i not in set(stacked)]
+        if beside:
+            warnings.append(
+                f"{len(beside)} image(s) beside the ZStep folders (projections or single planes, "
+                f"e.g. {beside[0].path.name}) are not converted; the stacks are"
+            )
+        images = stacked
+    wells = sorted({i.well for i in images}, key=parse_well_name)
+    row_count, column_count = _plate_format(wells, htd, folder)
+    row_names, column_names = plate_row_names(row_count), plate_column_names(column_count)
+
+    waves = sorted({i.wave for i in images})
+    times = sorted({i.time_point for i in images})
+    z_steps = sorted({i.z_step or 1 for i in images})
+    wave_of, time_of, z_of = ({v: k for k, v in enumerate(values)} for values in (waves, times, z_steps))
+    if htd is not None:
+        if htd.wave_names and len(waves) != htd.wavelength_count:
+            warnings.append(
+                f"{htd.path.name} lists {htd.wavelength_count} wavelengths, the images {len(waves)}"
+            )
+        if htd.time_points and len(times) != htd.time_points:
+            warnings.append(f"{htd.path.name} lists {htd.time_points} time points, the images {len(times)}")
+
+    # The first image of each (well, site) gives the site's position; of each wave, the
+    # channel's name; the very first, the pixel size, type and image size.
+    first_of_site: dict[tuple[str, int], _Image] = {}
+    first_of_wave: dict[int, _Image] = {}
+    for image in sorted(images, key=lambda i: (i.time_point, i.z_step or 0, i.wave)):
+        first_of_site.setdefault((image.well, image.site), image)
+        first_of_wave.setdefault(image.wave, image)
+    reference = images[0]
+    props, shape, dtype = read_metaseries(reference.path)
+    pixel_x = number(props, "spatial-calibration-x", reference.path) or 1.0
+    pixel_y = number(props, "spatial-calibration-y", reference.path) or pixel_x
+    if not props:
+        warnings.append(
+            f"{reference.path.name} has no MetaSeries metadata: pixel size 1 um, sites on the HTD grid"
+        )
+    channels = _channels(waves, first_of_wave, htd)
+
+    by_well: dict[str, list[_Image]] = defaultdict(list)
+    for image in images:
+        by_well[image.well].append(image)
+    raw_wells = []
+    grid_fallback = False
+    for well in wells:
+        sites = sorted({i.site for i in by_well[well]})
+        corners = {}
+        for site in sites:
+            site_props, site_shape, site_dtype = read_metaseries(first_of_site[well, site].path)
+            if site_shape != shape or site_dtype != dtype:
+                raise RawPlateError(
+                    first_of_site[well, site].path,
+                    f"is {site_shape[1]}x{site_shape[0]} {site_dtype}; {reference.path.name} is "
+                    f"{shape[1]}x{shape[0]} {dtype}",
+                )
+            x = number(site_props, "stage-position-x", first_of_site[well, site].path)
+            y = number(site_props, "stage-position-y", first_of_site[well, site].path)
+            if x is None or y is None:
+                grid_fallback = True
+                x, y = _grid_corner(site, htd, shape, (pixel_y, pixel_x))
+            corners[site] = (x, y)
+        placements = place_fields(corners, (pixel_y, pixel_x), STAGE_AXES)
+        fields = []
+        for site in sites:
+            place = placements[site]
+            fov = RawField(site, place.y_px, place.x_px, place.y_um, place.x_um, shape)
+            for image in by_well[well]:
+                if image.site == site:
+                    key = PlaneKey(time_of[image.time_point], wave_of[image.wave], z_of[image.z_step or 1])
+                    fov.planes[key] = ImageFile(image.path, shape)
+            fields.append(fov)
+        row, column = parse_well_name(well)
+        row_index = row_names.index(row)
+        raw_wells.append(
+            RawWell(row, column_names[column - 1], row_index, column - 1, fields, z_count=len(z_steps))
+        )
+    if grid_fallback:
+        warnings.append(
+            "some sites have no stage position in their MetaSeries metadata: placed on the HTD site grid"
+        )
+    return RawPlate(
+        name=htd.path.stem if htd is not None else reference.plate,
+        source_dir=folder,
+        row_names=row_names,
+        column_names=column_names,
+        wells=raw_wells,
+        channels=channels,
+        time_count=len(times),
+        dtype=np.dtype(dtype),
+        pixel_size_um=(_z_step_um(images, first_of_site), pixel_y, pixel_x),
+        metadata_files=[htd.path] if htd is not None else [],
+        warnings=warnings,
+        instrument="ImageXpress",
+    )
+
+
+def _channels(waves: list[int], first_of_wave: dict[int, _Image], htd: HtdFile | None) -> list[RawChannel]:
+    channels = []
+    for wave in waves:
+        props, _, _ = read_metaseries(first_of_wave[wave].path)
+        name = (
+            (htd.wave_names.get(wave) if htd is not None else None)
+            or props.get("_IllumSetting_")
+            or f"w{wave}"
+        )
+        wavelength = number(props, "wavelength", first_of_wave[wave].path)
+        channels.append(RawChannel(f"w{wave}", name, _color(wavelength), wavelength))
+    return channels
+
+
+def _color(wavelength_nm: float | None) -> str:
+    """A display colour for an emission wavelength (white when unknown)."""
+    if wavelength_nm is None:
+        return "FFFFFF"
+    for upper, color in ((480, "0000FF"), (560, "00FF00"), (600, "FFFF00"), (650, "FF0000")):
+        if wavelength_nm < upper:
+            return color
+    return "FF00FF"
+
+
+def _grid_corner(
+    site: int, htd: HtdFile | None, shape: tuple[int, int], pixel_yx: tuple[float, float]
+) -> tuple[float, float]:
+    """A site's corner on the HTD's site grid (row by row), in micrometres."""
+    columns = (htd.x_sites if htd is not None else None) or 1
+    row, column = divmod(site - 1, columns)
+    return column * shape[1] * pixel_yx[1], row * shape[0] * pixel_yx[0]
+
+
+def _z_step_um(images: list[_Image], first_of_site: dict[tuple[str, int], _Image]) -> float:
+    """Distance between the first two planes of one site (1.0 without a stack)."""
+    first = next(iter(first_of_site.values()))
+    planes = sorted(
+        (
+            i
+            for i in images
+            if (i.well, i.site, i.wave, i.time_point)
+            == (first.well, first.site, first.wave, first.time_point)
+        ),
+        key=lambda i: i.z_step or 0,
+    )
+    if len(planes) < 2:
+        return 1.0
+    z0 = number(read_metaseries(planes[0].path)[0], "z-position", planes[0].path)
+    z1 = number(read_metaseries(planes[1].path)[0], "z-position", planes[1].path)
+    if z0 is None or z1 is None or z0 == z1:
+        return 1.0
+    return round(abs(z1 - z0), 6)

@@ -1,0 +1,143 @@
+"""ImageXpress (MetaXpress) folders: the real direct and exported layouts (faim-ipa's test
+data, read in place), parsed and converted with every raw plane verbatim at its place."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import tifffile
+import zarr
+
+from helpers import SHARED_FIXTURES
+from napari_hcs_zarr.convert import ConversionOptions, convert_plate
+from napari_hcs_zarr.errors import RawPlateError
+from napari_hcs_zarr.raw import PlaneKey, raw_format_of, read_raw_plate
+from napari_hcs_zarr.raw.imagexpress.parser import IMAGE_NAME
+
+FIXTURES = SHARED_FIXTURES / "imagexpress"
+EXPORTED = FIXTURES / "exported-9987_Plate_3435"
+DIRECT = FIXTURES / "direct-SingleChannel" / "2023-02-21" / "1334"
+
+
+@pytest.fixture
+def exported():
+    if not (EXPORTED / "9987.HTD").is_file():
+        pytest.skip(f"real ImageXpress fixture not present at {EXPORTED}")
+    return EXPORTED
+
+
+@pytest.fixture
+def direct():
+    if not DIRECT.is_dir():
+        pytest.skip(f"real ImageXpress fixture not present at {DIRECT}")
+    return DIRECT
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("9987_B02_s1_w2.TIF", ("9987", "B02", "1", "2", None)),
+        ("9987_B02.TIF", ("9987", "B02", None, None, None)),
+        (
+            "Projection-Mix_E07_s1E94C24BD-45E4-450A-9919-257C714278F7.tif",
+            ("Projection-Mix", "E07", "1", None, None),
+        ),
+        (
+            "Projection-Mix_E07_s1_thumb4BFD4018-E675-475E-B5AB-2E959E6B6DA1.tif",
+            ("Projection-Mix", "E07", "1", None, "_thumb"),
+        ),
+        ("my_plate_AB12_s3_w1.tif", ("my_plate", "AB12", "3", "1", None)),
+    ],
+)
+def test_image_names(name, parts):
+    match = IMAGE_NAME.match(name)
+    assert (
+        match.group("plate"),
+        match.group("well"),
+        match.group("site"),
+        match.group("wave"),
+        match.group("thumb"),
+    ) == parts
+
+
+def test_exported_layout(exported):
+    assert raw_format_of(exported).name == "Molecular Devices ImageXpress"
+    plate = read_raw_plate(exported)
+    assert plate.name == "9987" and plate.instrument == "ImageXpress"
+    assert (len(plate.row_names), len(plate.column_names)) == (8, 12)
+    assert [w.name for w in plate.wells] == ["B02", "B03"]
+    assert [c.label for c in plate.channels] == ["DAPI", "FITC"]
+    assert plate.time_count == 2 and plate.z_count == 1
+    assert plate.pixel_size_um[1:] == (1.3672, 1.3672) and plate.dtype == np.uint16
+    # Site 2 is 315 um right of site 1: 230.4 px, so the 256 px sites overlap by 26 px.
+    for well in plate.wells:
+        assert [(f.index, f.y_px, f.x_px, f.shape) for f in well.fields] == [
+            (1, 0, 0, (256, 256)),
+            (2, 0, 230, (256, 256)),
+        ]
+    assert well.fields[1].planes[PlaneKey(1, 0, 0)].path == exported / "TimePoint_2" / "9987_B03_s2_w1.TIF"
+    # The trimmed fixture's HTD promises more than its files hold: said, not fatal.
+    assert any("4 wavelengths, the images 2" in w for w in plate.warnings)
+    assert any("6 time points, the images 2" in w for w in plate.warnings)
+
+
+def test_direct_layout(direct):
+    plate = read_raw_plate(direct)
+    assert plate.name == "Projection-Mix"
+    assert [w.name for w in plate.wells] == ["E07", "E08"]
+    assert [c.label for c in plate.channels] == ["FITC_05"]
+    assert plate.z_count == 2 and plate.pixel_size_um[0] == pytest.approx(4.94)
+    for well in plate.wells:  # faim-ipa's tests expect the sites side by side at x = 0 and 512
+        assert [(f.y_px, f.x_px) for f in well.fields] == [(0, 0), (0, 512)]
+        assert all("thumb" not in loader.path.name for f in well.fields for loader in f.planes.values())
+        assert {k.z for f in well.fields for k in f.planes} == {0, 1}
+    assert any("4 image(s) beside the ZStep folders" in w for w in plate.warnings)
+
+
+@pytest.mark.parametrize("layout", ["exported", "direct"])
+def test_every_raw_plane_is_verbatim_at_its_place(request, tmp_path, layout):
+    folder = request.getfixturevalue(layout)
+    plate = read_raw_plate(folder)
+    out = tmp_path / "ix.zarr"
+    convert_plate(folder, out, ConversionOptions(levels=2, workers=2))
+    root = zarr.open_group(out, mode="r")
+    for well in plate.wells:
+        level0 = root[f"{well.path}/0/0"]
+        for fov in sorted(well.fields, key=lambda f: f.index):
+            later = [f for f in well.fields if f.index > fov.index]
+            for key, loader in fov.planes.items():
+                raw = tifffile.imread(loader.path)
+                index = ((key.t,) if plate.time_count > 1 else ()) + (key.c, key.z)
+                stored = level0[index][fov.y_px : fov.y_px + raw.shape[0], fov.x_px : fov.x_px + raw.shape[1]]
+                # Where a later site overlaps, it wins; everywhere else the raw pixels are there.
+                mask = np.ones(raw.shape, bool)
+                for other in later:
+                    y0, x0 = other.y_px - fov.y_px, other.x_px - fov.x_px
+                    mask[
+                        max(y0, 0) : max(y0 + other.shape[0], 0), max(x0, 0) : max(x0 + other.shape[1], 0)
+                    ] = False
+                np.testing.assert_array_equal(
+                    stored[mask], raw[mask], err_msg=f"{well.name} site {fov.index} {key}"
+                )
+                assert mask.sum() > 0
+
+
+def test_broken_inputs_name_the_file(exported, tmp_path):
+    copy = tmp_path / "plate"
+    shutil.copytree(exported, copy)
+    (copy / "TimePoint_1" / "9987_B02_s1_w1.TIF").write_bytes(b"not a tiff")
+    with pytest.raises(RawPlateError, match="9987_B02_s1_w1.TIF: not a readable TIFF"):
+        read_raw_plate(copy)
+    htd = copy / "9987.HTD"
+    htd.write_bytes(htd.read_bytes().replace(b'"XWells", 12', b'"XWells", 2'))
+    (copy / "TimePoint_1" / "9987_B02_s1_w1.TIF").unlink()
+    with pytest.raises(RawPlateError, match="9987.HTD: says 8x2 wells, but images of well B03 exist"):
+        read_raw_plate(copy)
+
+
+def test_a_folder_without_images_is_refused(tmp_path):
+    (tmp_path / "plate.HTD").write_text('"HTSInfoFile", Version 1.0\n"XWells", 12\n"EndFile"\n')
+    with pytest.raises(RawPlateError, match="holds no MetaXpress images"):
+        read_raw_plate(tmp_path)
