@@ -294,3 +294,24 @@ def test_damaged_chunks_do_not_crash_napari(make_napari_viewer, small_plate, tmp
         shot = viewer.screenshot(canvas_only=True, flash=False)[..., :3]
     assert [layer.name for layer in viewer.layers] == ["405", "488", "well names"]
     assert (shot.max(axis=2) > 40).sum() > 200  # the undamaged wells B04 and D03 show
+
+
+def test_an_imagexpress_folder_docks_the_widget_and_converts(make_napari_viewer, qtbot, tmp_path):
+    """A second vendor reaches napari through the format registry alone: drop the folder,
+    see what was found, press Convert, get the plate's layers."""
+    from napari_hcs_zarr.raw.imagexpress import write_synthetic_imagexpress
+
+    spec = SyntheticPlateSpec(
+        wells=["B02", "C03"], fields_yx=(1, 2), field_shape=(64, 64), channels=2, z_count=2, name="ix"
+    )
+    raw = write_synthetic_imagexpress(tmp_path / "ix-raw", spec)
+    viewer = make_napari_viewer(show=True)
+    viewer.open(str(raw), plugin="napari-hcs-zarr")
+    assert len(viewer.layers) == 0
+    widget = _conversion_widget(viewer)
+    assert "ImageXpress plate 'ix'" in widget._summary.value
+    assert [w.name for w in widget.plate.wells] == ["B02", "C03"]
+    widget._output.value = tmp_path / "ix.zarr"
+    widget._convert.native.click()
+    qtbot.waitUntil(lambda: len(viewer.layers) == 3, timeout=120_000)
+    assert [layer.name for layer in viewer.layers] == ["DAPI", "FITC", "well names"]

@@ -10,11 +10,13 @@ import pytest
 import tifffile
 import zarr
 
-from helpers import SHARED_FIXTURES
+from helpers import SHARED_FIXTURES, expected_well, reference_downsample, tree_digest
 from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.errors import RawPlateError
 from napari_hcs_zarr.raw import PlaneKey, raw_format_of, read_raw_plate
+from napari_hcs_zarr.raw.imagexpress import write_synthetic_imagexpress
 from napari_hcs_zarr.raw.imagexpress.parser import IMAGE_NAME
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec
 
 FIXTURES = SHARED_FIXTURES / "imagexpress"
 EXPORTED = FIXTURES / "exported-9987_Plate_3435"
@@ -141,3 +143,81 @@ def test_a_folder_without_images_is_refused(tmp_path):
     (tmp_path / "plate.HTD").write_text('"HTSInfoFile", Version 1.0\n"XWells", 12\n"EndFile"\n')
     with pytest.raises(RawPlateError, match="holds no MetaXpress images"):
         read_raw_plate(tmp_path)
+
+
+# --------------------------------------------------------------------------------------
+# Synthetic folders: layouts the fixtures lack, every pixel a function of its well position
+# --------------------------------------------------------------------------------------
+def synthetic_spec(**changes) -> SyntheticPlateSpec:
+    spec = dict(
+        wells=["B02", "C04"],
+        fields_yx=(3, 3),
+        field_shape=(40, 48),
+        channels=2,
+        z_count=3,
+        time_count=2,
+        gap_px=-6,
+        name="ixsynth",
+    )
+    return SyntheticPlateSpec(**{**spec, **changes})
+
+
+def assert_converts_exactly(folder, tmp_path, levels=2):
+    plate = read_raw_plate(folder)
+    out = tmp_path / "out.zarr"
+    convert_plate(folder, out, ConversionOptions(levels=levels, workers=2))
+    root = zarr.open_group(out, mode="r")
+    for well in plate.wells:
+        for t in range(plate.time_count):
+            for c in range(len(plate.channels)):
+                for z in range(well.z_count):
+                    expected = expected_well(plate, well, t, c, z)
+                    index = ((t,) if plate.time_count > 1 else ()) + (c, z)
+                    for level in range(levels):
+                        stored = root[f"{well.path}/0/{level}"][index]
+                        np.testing.assert_array_equal(
+                            stored, expected, err_msg=f"{well.name} {t} {c} {z} L{level}"
+                        )
+                        expected = reference_downsample(expected)
+    return plate
+
+
+@pytest.mark.parametrize("layout", ["exported", "direct"])
+def test_synthetic_overlapping_3x3_sites_with_z_and_t(tmp_path, layout):
+    folder = write_synthetic_imagexpress(tmp_path / "raw", synthetic_spec(), layout=layout)
+    assert raw_format_of(folder).name == "Molecular Devices ImageXpress"
+    plate = assert_converts_exactly(folder, tmp_path)
+    assert [w.name for w in plate.wells] == ["B02", "C04"]
+    assert plate.time_count == 2 and plate.z_count == 3 and plate.pixel_size_um[0] == pytest.approx(2.0)
+    assert [c.label for c in plate.channels] == ["DAPI", "FITC"]
+    # 48 - 6 = 42 px per site step; rows 40 - 6 = 34.
+    assert [(f.y_px, f.x_px) for f in plate.wells[0].fields][:4] == [(0, 0), (0, 42), (0, 84), (34, 0)]
+    assert not [w for w in plate.warnings if "beside" in w]
+
+
+def test_one_site_one_wavelength_names_without_s_and_w(tmp_path):
+    spec = synthetic_spec(fields_yx=(1, 1), channels=1, z_count=1, time_count=1)
+    folder = write_synthetic_imagexpress(tmp_path / "raw", spec)
+    assert sorted(p.name for p in (folder / "TimePoint_1").iterdir()) == [
+        "ixsynth_B02.TIF",
+        "ixsynth_C04.TIF",
+    ]
+    assert_converts_exactly(folder, tmp_path, levels=1)
+
+
+def test_without_metaseries_sites_go_on_the_htd_grid(tmp_path):
+    spec = synthetic_spec(gap_px=0, z_count=1, time_count=1)
+    folder = write_synthetic_imagexpress(tmp_path / "raw", spec, metaseries=False)
+    plate = assert_converts_exactly(folder, tmp_path)
+    assert [(f.y_px, f.x_px) for f in plate.wells[0].fields] == [
+        (y, x) for y in (0, 40, 80) for x in (0, 48, 96)
+    ]
+    assert any("no MetaSeries metadata" in w for w in plate.warnings)
+    assert [c.label for c in plate.channels] == ["DAPI", "FITC"]  # from the HTD's wave names
+
+
+def test_raw_folder_is_not_modified(tmp_path):
+    folder = write_synthetic_imagexpress(tmp_path / "raw", synthetic_spec(z_count=1), layout="direct")
+    before = tree_digest(folder)
+    convert_plate(folder, tmp_path / "out.zarr", ConversionOptions(levels=2))
+    assert tree_digest(folder) == before

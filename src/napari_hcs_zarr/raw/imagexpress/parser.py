@@ -96,23 +96,27 @@ def scan_images(folder: Path) -> list[_Image]:
 
 
 def is_imagexpress_folder(folder: Path) -> bool:
-    """True for a folder with an HTD file, or with MetaXpress-named images (at the top, in
-    ``TimePoint_n`` or ``ZStep_n``); reads no file contents."""
-    try:
-        names = [p.name for p in folder.iterdir()]
-    except OSError:
-        return False
-    if any(n.lower().endswith(".htd") for n in names):
+    """True for a folder with an HTD file, or with MetaXpress-named images at the top, in
+    ``TimePoint_n``, ``ZStep_n`` or ``TimePoint_n/ZStep_n``; reads no file contents."""
+
+    def names(path: Path) -> list[str]:
+        try:
+            return [p.name for p in path.iterdir()]
+        except OSError:
+            return []
+
+    top = names(folder)
+    if any(n.lower().endswith(".htd") for n in top) or any(IMAGE_NAME.match(n) for n in top):
         return True
-    if any(IMAGE_NAME.match(n) for n in names):
-        return True
-    for name in names:
-        if _TIME_DIR.match(name) or _Z_DIR.match(name):
-            try:
-                if any(IMAGE_NAME.match(p.name) for p in (folder / name).iterdir()):
-                    return True
-            except OSError:
-                continue
+    for name in top:
+        if not (_TIME_DIR.match(name) or _Z_DIR.match(name)):
+            continue
+        inside = names(folder / name)
+        if any(IMAGE_NAME.match(n) for n in inside):
+            return True
+        for z_name in inside:
+            if _Z_DIR.match(z_name) and any(IMAGE_NAME.match(n) for n in names(folder / name / z_name)):
+                return True
     return False
 
 

@@ -1,0 +1,121 @@
+"""Synthetic ImageXpress acquisitions, in the exported or the direct MetaXpress layout.
+
+The fields and their pixels come from :mod:`napari_hcs_zarr.raw.synthetic`; sites get
+MetaSeries stage positions (Y growing down, like the rows) unless ``metaseries=False``,
+which leaves the TIFFs bare so that the parser must fall back to the HTD's site grid.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+import tifffile
+
+from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec, field_pixels, synthetic_fields
+
+_WAVES = [("DAPI", 452), ("FITC", 520), ("Texas Red", 615), ("Cy5", 670)]
+
+
+def _metaseries(x_um: float, y_um: float, z_um: float, wave: int, spec: SyntheticPlateSpec) -> str:
+    name, wavelength = _WAVES[wave % len(_WAVES)]
+    props = {
+        "stage-position-x": f"{x_um:.4f}",
+        "stage-position-y": f"{y_um:.4f}",
+        "z-position": f"{z_um:.3f}",
+        "spatial-calibration-x": f"{spec.pixel_size_um}",
+        "spatial-calibration-y": f"{spec.pixel_size_um}",
+        "spatial-calibration-units": "um",
+        "_IllumSetting_": name,
+        "wavelength": str(wavelength),
+    }
+    lines = "".join(f'<prop id="{k}" type="string" value="{v}"/>\n' for k, v in props.items())
+    return f"<MetaData>\n<PlaneInfo>\n{lines}</PlaneInfo>\n</MetaData>"
+
+
+def _htd(spec: SyntheticPlateSpec) -> str:
+    selection = []
+    wells = set(spec.wells)
+    for r in range(spec.rows):
+        row = chr(ord("A") + r)
+        flags = ["TRUE" if f"{row}{c + 1:02d}" in wells else "FALSE" for c in range(spec.columns)]
+        selection.append(f'"WellsSelection{r + 1}", {", ".join(flags)}')
+    waves = [f'"WaveName{w + 1}", "{_WAVES[w % len(_WAVES)][0]}"' for w in range(spec.channels)]
+    lines = [
+        '"HTSInfoFile", Version 1.0',
+        f'"Description", "{spec.name}"',
+        f'"TimePoints", {spec.time_count}',
+        f'"ZSeries", {"TRUE" if spec.z_count > 1 else "FALSE"}',
+        f'"ZSteps", {spec.z_count if spec.z_count > 1 else 0}',
+        f'"XWells", {spec.columns}',
+        f'"YWells", {spec.rows}',
+        *selection,
+        f'"Sites", {"TRUE" if spec.fields_yx != (1, 1) else "FALSE"}',
+        f'"XSites", {spec.fields_yx[1]}',
+        f'"YSites", {spec.fields_yx[0]}',
+        f'"Waves", {"TRUE" if spec.channels > 1 else "FALSE"}',
+        f'"NWavelengths", {spec.channels}',
+        *waves,
+        '"EndFile"',
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write_synthetic_imagexpress(
+    folder: str | Path,
+    spec: SyntheticPlateSpec | None = None,
+    layout: str = "exported",
+    metaseries: bool = True,
+) -> Path:
+    """Write an ImageXpress-like folder and return it.
+
+    Parameters
+    ----------
+    layout
+        ``"exported"`` (``<name>.HTD`` + ``TimePoint_n/[ZStep_n/]<name>_<well>_s<site>_w<wave>.TIF``)
+        or ``"direct"`` (``[TimePoint_n/][ZStep_n/]<name>_<well>_s<site>_w<wave><GUID>.tif``,
+        with ``_thumb`` previews beside each image).
+    metaseries
+        Write MetaSeries metadata (stage positions, calibration, wavelength) into each TIFF.
+    """
+    spec = spec or SyntheticPlateSpec()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    sites = list(synthetic_fields(spec))
+    rng = np.random.default_rng(7)
+    for well in spec.wells:
+        for fov in sites:
+            x_um = 1000.0 + (fov.x0 + fov.jitter_px) * spec.pixel_size_um
+            y_um = 2000.0 + (fov.y0 + fov.jitter_px) * spec.pixel_size_um
+            for t in range(spec.time_count):
+                for c in range(spec.channels):
+                    for z in range(spec.z_count_of(well)):
+                        image_dir = folder
+                        if spec.time_count > 1 or layout == "exported":
+                            image_dir = image_dir / f"TimePoint_{t + 1}"
+                        if spec.z_count_of(well) > 1:
+                            image_dir = image_dir / f"ZStep_{z + 1}"
+                        image_dir.mkdir(parents=True, exist_ok=True)
+                        stem = f"{spec.name}_{well}"
+                        if len(sites) > 1:
+                            stem += f"_s{fov.index}"
+                        if spec.channels > 1:
+                            stem += f"_w{c + 1}"
+                        guid = str(uuid.UUID(bytes=rng.bytes(16))).upper() if layout == "direct" else ""
+                        suffix = ".tif" if layout == "direct" else ".TIF"
+                        name = f"{stem}{guid}{suffix}"
+                        if name in spec.missing_files:
+                            continue
+                        z_um = 5000.0 + z * spec.z_step_um
+                        description = _metaseries(x_um, y_um, z_um, c, spec) if metaseries else None
+                        pixels = field_pixels(well, t, c, z, fov, spec.field_shape)
+                        tifffile.imwrite(image_dir / name, pixels, description=description, metadata=None)
+                        if layout == "direct":  # a preview, which the parser must ignore
+                            thumb = str(uuid.UUID(bytes=rng.bytes(16))).upper()
+                            tifffile.imwrite(
+                                image_dir / f"{stem}_thumb{thumb}.tif", pixels[::4, ::4], metadata=None
+                            )
+    if layout == "exported":
+        (folder / f"{spec.name}.HTD").write_bytes(_htd(spec).encode("latin-1"))
+    return folder
