@@ -37,7 +37,7 @@ def test_rows():
     plate = plate_with_fields()
     well = plate.wells[0]
     assert well.image_shape_yx == (175, 390)
-    fields, whole = roi_rows(plate, well, well.image_shape_yx)
+    fields, whole = roi_rows(plate, well.images[0])
     assert list(fields) == ["FOV_1", "FOV_2", "FOV_3"]
     assert fields["FOV_2"] == [95.0, 0.0, 0.0, 100.0, 50.0, 8.0, 95.2, 0.0]
     assert fields["FOV_3"] == [0.0, 47.5, 0.0, 100.0, 40.0, 8.0, 0.0, 47.6]
@@ -47,7 +47,7 @@ def test_rows():
 @pytest.mark.parametrize("zarr_format", [2, 3])
 def test_tables_read_with_anndata(tmp_path, zarr_format):
     plate = plate_with_fields()
-    write_roi_tables(LocalPlateStore(tmp_path), "B/03/0", zarr_format, plate, plate.wells[0])
+    write_roi_tables(LocalPlateStore(tmp_path), "B/03/0", zarr_format, plate, plate.wells[0].images[0])
     table = ad.read_zarr(tmp_path / "B/03/0/tables/FOV_ROI_table")
     assert list(table.obs_names) == ["FOV_1", "FOV_2", "FOV_3"]
     assert list(table.var_names) == COLUMNS

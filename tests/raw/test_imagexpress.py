@@ -96,6 +96,12 @@ def test_direct_layout(direct):
         assert all("thumb" not in loader.path.name for f in well.fields for loader in f.planes.values())
         assert {k.z for f in well.fields for k in f.planes} == {0, 1}
     assert any("4 image(s) beside the ZStep folders" in w for w in plate.warnings)
+    # The top-level images (projections here) are each well's second image, at the same sites.
+    for well in plate.wells:
+        (projection,) = well.other_images
+        assert (projection.path, projection.z_count, projection.description) == ("1", 1, "projection")
+        assert [(f.y_px, f.x_px) for f in projection.fields] == [(0, 0), (0, 512)]
+        assert all(loader.path.parent == direct for f in projection.fields for loader in f.planes.values())
 
 
 @pytest.mark.parametrize("layout", ["exported", "direct"])
@@ -106,24 +112,27 @@ def test_every_raw_plane_is_verbatim_at_its_place(request, tmp_path, layout):
     convert_plate(folder, out, ConversionOptions(levels=2, workers=2))
     root = zarr.open_group(out, mode="r")
     for well in plate.wells:
-        level0 = root[f"{well.path}/0/0"]
-        for fov in sorted(well.fields, key=lambda f: f.index):
-            later = [f for f in well.fields if f.index > fov.index]
-            for key, loader in fov.planes.items():
-                raw = tifffile.imread(loader.path)
-                index = ((key.t,) if plate.time_count > 1 else ()) + (key.c, key.z)
-                stored = level0[index][fov.y_px : fov.y_px + raw.shape[0], fov.x_px : fov.x_px + raw.shape[1]]
-                # Where a later site overlaps, it wins; everywhere else the raw pixels are there.
-                mask = np.ones(raw.shape, bool)
-                for other in later:
-                    y0, x0 = other.y_px - fov.y_px, other.x_px - fov.x_px
-                    mask[
-                        max(y0, 0) : max(y0 + other.shape[0], 0), max(x0, 0) : max(x0 + other.shape[1], 0)
-                    ] = False
-                np.testing.assert_array_equal(
-                    stored[mask], raw[mask], err_msg=f"{well.name} site {fov.index} {key}"
-                )
-                assert mask.sum() > 0
+        for image in well.images:
+            level0 = root[f"{well.path}/{image.path}/0"]
+            for fov in sorted(image.fields, key=lambda f: f.index):
+                later = [f for f in image.fields if f.index > fov.index]
+                for key, loader in fov.planes.items():
+                    raw = tifffile.imread(loader.path)
+                    index = ((key.t,) if plate.time_count > 1 else ()) + (key.c, key.z)
+                    stored = level0[index][
+                        fov.y_px : fov.y_px + raw.shape[0], fov.x_px : fov.x_px + raw.shape[1]
+                    ]
+                    # Where a later site overlaps, it wins; everywhere else the raw pixels are there.
+                    mask = np.ones(raw.shape, bool)
+                    for other in later:
+                        y0, x0 = other.y_px - fov.y_px, other.x_px - fov.x_px
+                        mask[
+                            max(y0, 0) : max(y0 + other.shape[0], 0), max(x0, 0) : max(x0 + other.shape[1], 0)
+                        ] = False
+                    np.testing.assert_array_equal(
+                        stored[mask], raw[mask], err_msg=f"{well.name} site {fov.index} {key}"
+                    )
+                    assert mask.sum() > 0
 
 
 def test_broken_inputs_name_the_file(exported, tmp_path):

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from napari_hcs_zarr.convert.journal import Journal
-from napari_hcs_zarr.convert.plan import IMAGE_PATH, ConversionPlan
+from napari_hcs_zarr.convert.plan import ConversionPlan
 from napari_hcs_zarr.convert.plane_job import HISTOGRAM_BINS, PlaneStats, histogram_shift
 from napari_hcs_zarr.ngff.model import (
     Acquisition,
@@ -26,6 +26,7 @@ from napari_hcs_zarr.ngff.model import (
     WellImage,
     Window,
 )
+from napari_hcs_zarr.raw.model import RawImage
 from napari_hcs_zarr.store.plate_writer import HierarchyWriter
 
 
@@ -54,8 +55,8 @@ def channel_windows(dtype: np.dtype, channel_count: int, stats: Iterable[PlaneSt
     return windows
 
 
-def image_metadata(plan: ConversionPlan, windows: list[Window]) -> OmeMetadata:
-    """The ``multiscales`` and ``omero`` of every well image (they are all alike)."""
+def image_metadata(plan: ConversionPlan, windows: list[Window], image: RawImage) -> OmeMetadata:
+    """The ``multiscales`` and ``omero`` of a well image (alike for all but the name)."""
     raw = plan.raw
     z_um, y_um, x_um = raw.pixel_size_um
     lead = [1.0] * (2 if plan.has_time_axis else 1)
@@ -67,7 +68,12 @@ def image_metadata(plan: ConversionPlan, windows: list[Window]) -> OmeMetadata:
         OmeroChannel(label=channel.label, wavelength_id=channel.id, color=channel.color, window=window)
         for channel, window in zip(raw.channels, windows, strict=True)
     )
-    return OmeMetadata(multiscales=(Multiscale(plan.axes(), datasets, raw.name),), omero=Omero(channels))
+    name = f"{raw.name} ({image.description})" if image.description else raw.name
+    return OmeMetadata(multiscales=(Multiscale(plan.axes(), datasets, name),), omero=Omero(channels))
+
+
+def _images_per_well(plan: ConversionPlan) -> int:
+    return max(len(w.images) for w in plan.raw.wells)
 
 
 def plate_metadata(plan: ConversionPlan) -> OmeMetadata:
@@ -78,8 +84,8 @@ def plate_metadata(plan: ConversionPlan) -> OmeMetadata:
             columns=tuple(raw.column_names),
             wells=tuple(PlateWell(w.path, w.row_index, w.column_index) for w in raw.wells),
             name=raw.name,
-            field_count=1,
-            acquisitions=(Acquisition(0, raw.name, 1),),
+            field_count=_images_per_well(plan),
+            acquisitions=(Acquisition(0, raw.name, _images_per_well(plan)),),
         )
     )
 
@@ -90,11 +96,13 @@ def finish_plate(plan: ConversionPlan, writer: HierarchyWriter, journal: Journal
     stats = [PlaneStats.from_json(s) for s in journal.done_stats()]
     windows = channel_windows(plan.raw.dtype, len(plan.raw.channels), stats)
     to_attributes = plan.ngff.to_attributes
-    image = to_attributes(image_metadata(plan, windows))
-    well = to_attributes(OmeMetadata(well=Well((WellImage(IMAGE_PATH, 0),))))
     for raw_well in plan.raw.wells:
-        writer.set_group_attributes(plan.image_key(raw_well), image)
-        writer.set_group_attributes(raw_well.path, well)
+        for image in raw_well.images:
+            writer.set_group_attributes(
+                plan.image_key(raw_well, image), to_attributes(image_metadata(plan, windows, image))
+            )
+        images = tuple(WellImage(image.path, 0) for image in raw_well.images)
+        writer.set_group_attributes(raw_well.path, to_attributes(OmeMetadata(well=Well(images))))
     writer.set_group_attributes("", to_attributes(plate_metadata(plan)))
     writer.consolidate()
     journal.remove()

@@ -15,10 +15,7 @@ from napari_hcs_zarr.convert.pyramid import default_level_count, level_shape
 from napari_hcs_zarr.errors import OptionError
 from napari_hcs_zarr.ngff import NgffVersion
 from napari_hcs_zarr.ngff.model import Axis
-from napari_hcs_zarr.raw.model import PlaneKey, PlaneLoader, RawPlate, RawWell
-
-#: The one image of each well, below the well group.
-IMAGE_PATH = "0"
+from napari_hcs_zarr.raw.model import PlaneKey, PlaneLoader, RawImage, RawPlate, RawWell
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,7 @@ class ConversionPlan:
 
     @classmethod
     def make(cls, raw: RawPlate, ngff: NgffVersion, options: ConversionOptions) -> ConversionPlan:
-        largest = max(max(w.image_shape_yx) for w in raw.wells)
+        largest = max(max(i.image_shape_yx) for w in raw.wells for i in w.images)
         levels = options.levels or default_level_count((largest, largest))
         if levels < 1:
             raise OptionError(f"levels must be >= 1, got {levels}")
@@ -84,15 +81,15 @@ class ConversionPlan:
         axes += [Axis(n, "space", "micrometer") for n in ("z", "y", "x")]
         return tuple(axes)
 
-    def image_key(self, well: RawWell) -> str:
-        return f"{well.path}/{IMAGE_PATH}"
+    def image_key(self, well: RawWell, image: RawImage) -> str:
+        return f"{well.path}/{image.path}"
 
-    def geometry(self, well: RawWell) -> tuple[LevelGeometry, ...]:
-        """Every level of ``well``: one camera field per chunk, clipped to the level."""
+    def geometry(self, image: RawImage) -> tuple[LevelGeometry, ...]:
+        """Every level of ``image``: one camera field per chunk, clipped to the level."""
         field_h, field_w = self.raw.field_shape
         levels = []
         for level in range(self.level_count):
-            h, w = level_shape(well.image_shape_yx, level)
+            h, w = level_shape(image.image_shape_yx, level)
             h, w = max(h, 1), max(w, 1)
             chunk = (min(field_h, h), min(field_w, w))
             levels.append(LevelGeometry((h, w), chunk, self._shard_grid((h, w), chunk)))
@@ -112,6 +109,7 @@ class ConversionPlan:
         return {
             "raw_dir": str(self.raw.source_dir.resolve()),
             "wells": [w.name for w in self.raw.wells],
+            "images": [[i.path for i in w.images] for w in self.raw.wells],
             "levels": self.level_count,
             "ngff": self.ngff.version,
             "shard_planes": self.options.shard_planes,
@@ -119,29 +117,32 @@ class ConversionPlan:
         }
 
     def jobs(self) -> list[PlaneJob]:
-        """Every well plane, well by well, then t, c, z."""
+        """Every well plane, well by well and image by image, then t, c, z."""
         jobs = []
         raw = self.raw
         for well in raw.wells:
-            geometry = self.geometry(well)
-            for t in range(raw.time_count):
-                for c in range(len(raw.channels)):
-                    for z in range(well.z_count):
-                        key = PlaneKey(t, c, z)
-                        fields = tuple(
-                            FieldSource(f.index, f.y_px, f.x_px, f.shape, f.planes.get(key))
-                            for f in well.fields
-                        )
-                        jobs.append(
-                            PlaneJob(
-                                job_id=f"{well.name}_t{t}_c{c}_z{z}",
-                                image_key=self.image_key(well),
-                                index=((t,) if self.has_time_axis else ()) + (c, z),
-                                channel=c,
-                                well_shape=well.image_shape_yx,
-                                dtype=np.dtype(raw.dtype).str,
-                                fields=fields,
-                                levels=geometry,
+            for image in well.images:
+                geometry = self.geometry(image)
+                # The main image keeps the job names it always had (journals stay valid).
+                prefix = well.name if image.path == "0" else f"{well.name}_{image.path}"
+                for t in range(raw.time_count):
+                    for c in range(len(raw.channels)):
+                        for z in range(image.z_count):
+                            key = PlaneKey(t, c, z)
+                            fields = tuple(
+                                FieldSource(f.index, f.y_px, f.x_px, f.shape, f.planes.get(key))
+                                for f in image.fields
                             )
-                        )
+                            jobs.append(
+                                PlaneJob(
+                                    job_id=f"{prefix}_t{t}_c{c}_z{z}",
+                                    image_key=self.image_key(well, image),
+                                    index=((t,) if self.has_time_axis else ()) + (c, z),
+                                    channel=c,
+                                    well_shape=image.image_shape_yx,
+                                    dtype=np.dtype(raw.dtype).str,
+                                    fields=fields,
+                                    levels=geometry,
+                                )
+                            )
         return jobs

@@ -5,7 +5,7 @@ They let Fractal tasks and other downstream tools work per original camera field
 
 from __future__ import annotations
 
-from napari_hcs_zarr.raw.model import RawPlate, RawWell
+from napari_hcs_zarr.raw.model import RawImage, RawPlate
 from napari_hcs_zarr.store.plate_store import PlateStore
 from napari_hcs_zarr.store.tables import TableWriter
 
@@ -23,12 +23,10 @@ TABLE_NAMES = ["FOV_ROI_table", "well_ROI_table"]
 _ROI_TABLE = {"type": "roi_table", "fractal_table_version": "1"}
 
 
-def roi_rows(
-    plate: RawPlate, well: RawWell, well_shape: tuple[int, int]
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """The rows of the two tables: one per field (``FOV_<index>``), one for the well."""
+def roi_rows(plate: RawPlate, image: RawImage) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """The rows of the two tables: one per field (``FOV_<index>``), one for the whole image."""
     z_um, y_um, x_um = plate.pixel_size_um
-    depth = well.z_count * z_um
+    depth = image.z_count * z_um
     fields = {
         f"FOV_{f.index}": [
             f.x_px * x_um,
@@ -40,17 +38,18 @@ def roi_rows(
             f.x_um,
             f.y_um,
         ]
-        for f in well.fields
+        for f in image.fields
     }
-    whole = {"well_1": [0.0, 0.0, 0.0, well_shape[1] * x_um, well_shape[0] * y_um, depth, 0.0, 0.0]}
+    height, width = image.image_shape_yx
+    whole = {"well_1": [0.0, 0.0, 0.0, width * x_um, height * y_um, depth, 0.0, 0.0]}
     return fields, whole
 
 
 def write_roi_tables(
-    store: PlateStore, image_key: str, zarr_format: int, plate: RawPlate, well: RawWell
+    store: PlateStore, image_key: str, zarr_format: int, plate: RawPlate, image: RawImage
 ) -> None:
     """Write both tables under ``<image_key>/tables`` (a local image group of the plate)."""
-    fields, whole = roi_rows(plate, well, well.image_shape_yx)
+    fields, whole = roi_rows(plate, image)
     writer = TableWriter(store, zarr_format)
     writer.group(f"{image_key}/tables", {"tables": TABLE_NAMES})
     for name, rows in zip(TABLE_NAMES, (fields, whole), strict=True):

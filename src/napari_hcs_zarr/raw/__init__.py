@@ -11,7 +11,7 @@ from napari_hcs_zarr.raw.formats import (
     synthetic_format,
     unregister_format,
 )
-from napari_hcs_zarr.raw.model import PlaneKey, PlaneLoader, RawChannel, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw.model import PlaneKey, PlaneLoader, RawChannel, RawField, RawImage, RawPlate, RawWell
 from napari_hcs_zarr.raw.raw_format import RawFormat
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "RawChannel",
     "RawField",
     "RawFormat",
+    "RawImage",
     "RawPlate",
     "RawWell",
     "describe_raw_plate",

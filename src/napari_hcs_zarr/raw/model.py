@@ -99,8 +99,38 @@ class RawField:
 
 
 @dataclass
+class RawImage:
+    """One image of a well: its fields (stitched together) and its planes.
+
+    Parameters
+    ----------
+    path
+        The image's group below the well (``"0"`` for the main image).
+    fields
+        The camera fields.
+    z_count
+        Planes of the image.
+    description
+        What the image is, for other images than the main one (e.g. ``"max projection"``).
+    """
+
+    path: str
+    fields: list[RawField]
+    z_count: int
+    description: str = ""
+
+    @property
+    def image_shape_yx(self) -> tuple[int, int]:
+        """Height and width of the stitched image: the bounding box of its fields."""
+        height = max(f.y_px + f.shape[0] for f in self.fields)
+        width = max(f.x_px + f.shape[1] for f in self.fields)
+        return height, width
+
+
+@dataclass
 class RawWell:
-    """One imaged well: its place on the plate and its fields."""
+    """One imaged well: its place on the plate, the fields of its main image, and any
+    other images (such as projections next to a stack)."""
 
     row: str
     column: str
@@ -108,6 +138,12 @@ class RawWell:
     column_index: int
     fields: list[RawField]
     z_count: int
+    other_images: list[RawImage] = field(default_factory=list)
+
+    @property
+    def images(self) -> list[RawImage]:
+        """The main image (``"0"``: :attr:`fields`, :attr:`z_count`), then the others."""
+        return [RawImage("0", self.fields, self.z_count), *self.other_images]
 
     @property
     def name(self) -> str:
@@ -119,10 +155,8 @@ class RawWell:
 
     @property
     def image_shape_yx(self) -> tuple[int, int]:
-        """Height and width of the stitched well: the bounding box of its fields."""
-        height = max(f.y_px + f.shape[0] for f in self.fields)
-        width = max(f.x_px + f.shape[1] for f in self.fields)
-        return height, width
+        """Height and width of the stitched main image: the bounding box of its fields."""
+        return self.images[0].image_shape_yx
 
 
 @dataclass
@@ -171,7 +205,7 @@ class RawPlate:
     @property
     def field_shape(self) -> tuple[int, int]:
         """The largest field height and width: the chunk size of the converted plate."""
-        shapes = [f.shape for w in self.wells for f in w.fields]
+        shapes = [f.shape for w in self.wells for i in w.images for f in i.fields]
         return (max(s[0] for s in shapes), max(s[1] for s in shapes)) if shapes else (1, 1)
 
     @property
@@ -184,18 +218,14 @@ class RawPlate:
         """Largest number of planes in one well."""
         return max((w.z_count for w in self.wells), default=0)
 
-    def iter_loaders(self) -> Iterator[PlaneLoader]:
-        for well in self.wells:
-            for fov in well.fields:
-                yield from fov.planes.values()
-
     def estimated_output_bytes(self) -> int:
         """Uncompressed size of all pyramid levels of all wells (level 0 × 4/3)."""
         itemsize = np.dtype(self.dtype).itemsize
         total = 0
         for well in self.wells:
-            h, w = well.image_shape_yx
-            total += h * w * well.z_count * len(self.channels) * self.time_count * itemsize
+            for image in well.images:
+                h, w = image.image_shape_yx
+                total += h * w * image.z_count * len(self.channels) * self.time_count * itemsize
         return total * 4 // 3
 
     def metadata_documents(self) -> Iterator[tuple[str, bytes]]:

@@ -7,17 +7,19 @@ Two layouts are read:
 - exported: ``<plate>.HTD`` + ``TimePoint_n/[ZStep_n/]<plate>_<well>_s<site>_w<wave>.TIF``.
 
 ``_s``/``_w`` are absent when a plate has one site or one wavelength. Images in
-``ZStep_n`` folders (n >= 1) are the planes of a stack; when there are any, the images
-beside them (projections, or single planes of other wavelengths) are not part of the
-stack and are listed in the plate's warnings. Sites are placed at their MetaSeries stage
-positions (``stage-position-x/y``, micrometres, Y growing down the plate as the rows do)
-by the shared placement module; without stage positions, on the HTD's site grid.
+``ZStep_n`` folders (n >= 1) are the planes of a stack, the well's main image (``0``);
+when there are any, the images beside them (projections, or single planes of
+wavelengths imaged without a stack) become a second image of the well (``1``, described
+as "projection" in its name), with the same channel axis (planes a wavelength lacks are
+0). Sites are placed at their MetaSeries stage positions (``stage-position-x/y``,
+micrometres, Y growing down the plate as the rows do) by the shared placement module;
+without stage positions, on the HTD's site grid.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from napari_hcs_zarr.plate_names import parse_well_name, plate_column_names, pla
 from napari_hcs_zarr.raw.image_files import ImageFile
 from napari_hcs_zarr.raw.imagexpress.htd import HtdFile, read_htd
 from napari_hcs_zarr.raw.imagexpress.metaseries import number, read_metaseries
-from napari_hcs_zarr.raw.model import PlaneKey, RawChannel, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw.model import PlaneKey, RawChannel, RawField, RawImage, RawPlate, RawWell
 from napari_hcs_zarr.raw.placement import StageAxes, place_fields
 
 #: ImageXpress stage axes: X grows with the plate's columns, Y with its rows (down).
@@ -158,23 +160,20 @@ def read_imagexpress(folder: str | Path) -> RawPlate:
         raise RawPlateError(folder, "holds no MetaXpress images (<plate>_<well>_s<site>_w<wave>.tif)")
     htd = _find_htd(folder)
     warnings: list[str] = []
+    # With ZStep folders, their images are the stacks (the wells' main images); the images
+    # beside them (projections, single planes of other wavelengths) become a second image.
     stacked = [i for i in images if i.z_step is not None and i.z_step >= 1]
-    if stacked:
-        beside = [i for i in images if i not in set(stacked)]
-        if beside:
-            warnings.append(
-                f"{len(beside)} image(s) beside the ZStep folders (projections or single planes, "
-                f"e.g. {beside[0].path.name}) are not converted; the stacks are"
-            )
-        images = stacked
+    beside = [i for i in images if i.z_step is None or i.z_step < 1] if stacked else []
+    main = stacked or images
     wells = sorted({i.well for i in images}, key=parse_well_name)
     row_count, column_count = _plate_format(wells, htd, folder)
     row_names, column_names = plate_row_names(row_count), plate_column_names(column_count)
 
     waves = sorted({i.wave for i in images})
     times = sorted({i.time_point for i in images})
-    z_steps = sorted({i.z_step or 1 for i in images})
-    wave_of, time_of, z_of = ({v: k for k, v in enumerate(values)} for values in (waves, times, z_steps))
+    z_steps = sorted({i.z_step or 1 for i in main})
+    wave_of, time_of = {v: k for k, v in enumerate(waves)}, {v: k for k, v in enumerate(times)}
+    z_of = {v: k for k, v in enumerate(z_steps)}
     if htd is not None:
         if htd.wave_names and len(waves) != htd.wavelength_count:
             warnings.append(
@@ -183,14 +182,11 @@ def read_imagexpress(folder: str | Path) -> RawPlate:
         if htd.time_points and len(times) != htd.time_points:
             warnings.append(f"{htd.path.name} lists {htd.time_points} time points, the images {len(times)}")
 
-    # The first image of each (well, site) gives the site's position; of each wave, the
-    # channel's name; the very first, the pixel size, type and image size.
-    first_of_site: dict[tuple[str, int], _Image] = {}
+    ordered = sorted(images, key=lambda i: (i.time_point, i.z_step or 0, i.wave))
     first_of_wave: dict[int, _Image] = {}
-    for image in sorted(images, key=lambda i: (i.time_point, i.z_step or 0, i.wave)):
-        first_of_site.setdefault((image.well, image.site), image)
+    for image in ordered:
         first_of_wave.setdefault(image.wave, image)
-    reference = images[0]
+    reference = ordered[0]
     props, shape, dtype = read_metaseries(reference.path)
     pixel_x = number(props, "spatial-calibration-x", reference.path) or 1.0
     pixel_y = number(props, "spatial-calibration-y", reference.path) or pixel_x
@@ -198,46 +194,37 @@ def read_imagexpress(folder: str | Path) -> RawPlate:
         warnings.append(
             f"{reference.path.name} has no MetaSeries metadata: pixel size 1 um, sites on the HTD grid"
         )
-    channels = _channels(waves, first_of_wave, htd)
+    layout = _SiteLayout(htd, shape, dtype, reference, (pixel_y, pixel_x))
 
-    by_well: dict[str, list[_Image]] = defaultdict(list)
-    for image in images:
-        by_well[image.well].append(image)
     raw_wells = []
-    grid_fallback = False
     for well in wells:
-        sites = sorted({i.site for i in by_well[well]})
-        corners = {}
-        for site in sites:
-            site_props, site_shape, site_dtype = read_metaseries(first_of_site[well, site].path)
-            if site_shape != shape or site_dtype != dtype:
-                raise RawPlateError(
-                    first_of_site[well, site].path,
-                    f"is {site_shape[1]}x{site_shape[0]} {site_dtype}; {reference.path.name} is "
-                    f"{shape[1]}x{shape[0]} {dtype}",
-                )
-            x = number(site_props, "stage-position-x", first_of_site[well, site].path)
-            y = number(site_props, "stage-position-y", first_of_site[well, site].path)
-            if x is None or y is None:
-                grid_fallback = True
-                x, y = _grid_corner(site, htd, shape, (pixel_y, pixel_x))
-            corners[site] = (x, y)
-        placements = place_fields(corners, (pixel_y, pixel_x), STAGE_AXES)
-        fields = []
-        for site in sites:
-            place = placements[site]
-            fov = RawField(site, place.y_px, place.x_px, place.y_um, place.x_um, shape)
-            for image in by_well[well]:
-                if image.site == site:
-                    key = PlaneKey(time_of[image.time_point], wave_of[image.wave], z_of[image.z_step or 1])
-                    fov.planes[key] = ImageFile(image.path, shape)
-            fields.append(fov)
         row, column = parse_well_name(well)
-        row_index = row_names.index(row)
-        raw_wells.append(
-            RawWell(row, column_names[column - 1], row_index, column - 1, fields, z_count=len(z_steps))
+        of_well = [i for i in main if i.well == well]
+        projections = [i for i in beside if i.well == well]
+        fields = layout.fields(
+            of_well, lambda i: PlaneKey(time_of[i.time_point], wave_of[i.wave], z_of[i.z_step or 1])
         )
-    if grid_fallback:
+        others = []
+        if projections:
+            others.append(
+                RawImage(
+                    "1",
+                    layout.fields(projections, lambda i: PlaneKey(time_of[i.time_point], wave_of[i.wave], 0)),
+                    1,
+                    "projection",
+                )
+            )
+        raw_wells.append(
+            RawWell(
+                row, column_names[column - 1], row_names.index(row), column - 1, fields, len(z_steps), others
+            )
+        )
+    if beside:
+        warnings.append(
+            f"{len(beside)} image(s) beside the ZStep folders (projections or single planes) are written as "
+            "image 1 of their wells"
+        )
+    if layout.grid_fallback:
         warnings.append(
             "some sites have no stage position in their MetaSeries metadata: placed on the HTD site grid"
         )
@@ -247,14 +234,67 @@ def read_imagexpress(folder: str | Path) -> RawPlate:
         row_names=row_names,
         column_names=column_names,
         wells=raw_wells,
-        channels=channels,
+        channels=_channels(waves, first_of_wave, htd),
         time_count=len(times),
         dtype=np.dtype(dtype),
-        pixel_size_um=(_z_step_um(images, first_of_site), pixel_y, pixel_x),
+        pixel_size_um=(_z_step_um(main), pixel_y, pixel_x),
         metadata_files=[htd.path] if htd is not None else [],
         warnings=warnings,
         instrument="ImageXpress",
     )
+
+
+class _SiteLayout:
+    """Places the sites of a well at their stage positions, checking every site's image
+    against the plate's reference image."""
+
+    def __init__(
+        self,
+        htd: HtdFile | None,
+        shape: tuple[int, int],
+        dtype: str,
+        reference: _Image,
+        pixel_yx: tuple[float, float],
+    ) -> None:
+        self.htd, self.shape, self.dtype, self.reference, self.pixel_yx = (
+            htd,
+            shape,
+            dtype,
+            reference,
+            pixel_yx,
+        )
+        self.grid_fallback = False
+
+    def fields(self, images: list[_Image], key_of: Callable[[_Image], PlaneKey]) -> list[RawField]:
+        first_of_site: dict[int, _Image] = {}
+        for image in sorted(images, key=lambda i: (i.time_point, i.z_step or 0, i.wave)):
+            first_of_site.setdefault(image.site, image)
+        corners = {site: self._corner(site, image) for site, image in sorted(first_of_site.items())}
+        placements = place_fields(corners, self.pixel_yx, STAGE_AXES)
+        fields = []
+        for site in sorted(first_of_site):
+            place = placements[site]
+            fov = RawField(site, place.y_px, place.x_px, place.y_um, place.x_um, self.shape)
+            for image in images:
+                if image.site == site:
+                    fov.planes[key_of(image)] = ImageFile(image.path, self.shape)
+            fields.append(fov)
+        return fields
+
+    def _corner(self, site: int, image: _Image) -> tuple[float, float]:
+        props, shape, dtype = read_metaseries(image.path)
+        if shape != self.shape or dtype != self.dtype:
+            raise RawPlateError(
+                image.path,
+                f"is {shape[1]}x{shape[0]} {dtype}; {self.reference.path.name} is "
+                f"{self.shape[1]}x{self.shape[0]} {self.dtype}",
+            )
+        x = number(props, "stage-position-x", image.path)
+        y = number(props, "stage-position-y", image.path)
+        if x is None or y is None:
+            self.grid_fallback = True
+            return _grid_corner(site, self.htd, self.shape, self.pixel_yx)
+        return x, y
 
 
 def _channels(waves: list[int], first_of_wave: dict[int, _Image], htd: HtdFile | None) -> list[RawChannel]:
@@ -290,16 +330,12 @@ def _grid_corner(
     return column * shape[1] * pixel_yx[1], row * shape[0] * pixel_yx[0]
 
 
-def _z_step_um(images: list[_Image], first_of_site: dict[tuple[str, int], _Image]) -> float:
+def _z_step_um(images: list[_Image]) -> float:
     """Distance between the first two planes of one site (1.0 without a stack)."""
-    first = next(iter(first_of_site.values()))
+    first = min(images, key=lambda i: (i.well, i.site, i.wave, i.time_point, i.z_step or 0))
+    same_site = (first.well, first.site, first.wave, first.time_point)
     planes = sorted(
-        (
-            i
-            for i in images
-            if (i.well, i.site, i.wave, i.time_point)
-            == (first.well, first.site, first.wave, first.time_point)
-        ),
+        (i for i in images if (i.well, i.site, i.wave, i.time_point) == same_site),
         key=lambda i: i.z_step or 0,
     )
     if len(planes) < 2:
