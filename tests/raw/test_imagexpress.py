@@ -230,3 +230,17 @@ def test_raw_folder_is_not_modified(tmp_path):
     before = tree_digest(folder)
     convert_plate(folder, tmp_path / "out.zarr", ConversionOptions(levels=2))
     assert tree_digest(folder) == before
+
+
+def test_fifos_in_place_of_files_are_never_opened(tmp_path):
+    """A FIFO would block a read forever: in place of an image or of the HTD it is skipped."""
+    import os
+
+    spec = synthetic_spec(fields_yx=(1, 2), z_count=1, time_count=1)
+    folder = write_synthetic_imagexpress(tmp_path / "raw", spec)
+    (folder / "ixsynth.HTD").rename(folder / "real.htd.bak")
+    os.mkfifo(folder / "ixsynth.HTD")
+    os.mkfifo(folder / "TimePoint_1" / "ixsynth_D05_s1_w1.TIF")
+    plate = read_raw_plate(folder)  # would hang on either FIFO
+    assert [w.name for w in plate.wells] == ["B02", "C04"]
+    assert plate.metadata_files == []

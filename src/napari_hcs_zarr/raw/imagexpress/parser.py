@@ -124,7 +124,7 @@ def is_imagexpress_folder(folder: Path) -> bool:
 
 def _find_htd(folder: Path) -> HtdFile | None:
     for candidate in [folder, *(p for p in sorted(folder.iterdir()) if _TIME_DIR.match(p.name))]:
-        htds = sorted(candidate.glob("*.[hH][tT][dD]"))
+        htds = sorted(p for p in candidate.glob("*.[hH][tT][dD]") if p.is_file())  # no FIFOs
         if htds:
             return read_htd(htds[0])
     return None
