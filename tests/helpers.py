@@ -89,3 +89,21 @@ def assert_same_plate(a, b):
     for path in arrays_a:
         np.testing.assert_array_equal(ra[path][...], rb[path][...], err_msg=path)
     assert ra.attrs.asdict() == rb.attrs.asdict()
+
+
+def assert_levels_exact(plate, out, levels: int, expected=expected_well) -> None:
+    """Every plane of every well's main image at every level of the plate at ``out`` is
+    ``expected(plate, well, t, c, z)`` downsampled by the independent oracle."""
+    root = zarr.open_group(out, mode="r")
+    for well in plate.wells:
+        for t in range(plate.time_count):
+            for c in range(len(plate.channels)):
+                for z in range(well.z_count):
+                    want = expected(plate, well, t, c, z)
+                    index = ((t,) if plate.time_count > 1 else ()) + (c, z)
+                    for level in range(levels):
+                        stored = root[f"{well.path}/0/{level}"][index]
+                        np.testing.assert_array_equal(
+                            stored, want, err_msg=f"{well.name} t{t} c{c} z{z} L{level}"
+                        )
+                        want = reference_downsample(want)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import zarr
 
-from helpers import reference_downsample, tree_digest
+from helpers import assert_levels_exact, tree_digest
 from napari_hcs_zarr.convert import ConversionOptions, convert_plate, plane_job
 from napari_hcs_zarr.raw import read_raw_plate
 from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec, expected_pixels
@@ -66,20 +65,6 @@ def expected_plane(plate, well, t: int, c: int, z: int) -> np.ndarray:
     return plane
 
 
-def assert_levels_exact(raw, out, levels: int) -> None:
-    plate = read_raw_plate(raw)
-    root = zarr.open_group(out, mode="r")
-    for well in plate.wells:
-        for t in range(plate.time_count):
-            for c in range(len(plate.channels)):
-                for z in range(well.z_count):
-                    expected = expected_plane(plate, well, t, c, z)
-                    for level in range(levels):
-                        stored = root[f"{well.path}/0/{level}"][t, c, z]
-                        np.testing.assert_array_equal(stored, expected, err_msg=f"{well.name} L{level}")
-                        expected = reference_downsample(expected)
-
-
 @pytest.mark.parametrize("ngff", ["0.4", "0.5"])
 def test_fast_path_writes_the_same_files_as_the_stitched_path(make_raw, tmp_path, monkeypatch, ngff):
     raw = make_raw(layout_spec())
@@ -92,7 +77,7 @@ def test_fast_path_writes_the_same_files_as_the_stitched_path(make_raw, tmp_path
     summary = convert_plate(raw, fast, ConversionOptions(levels=4, ngff=ngff, workers=2))
     assert len(taken) == summary.planes_written == 2 * 2 * 2 * 2
     assert tree_digest(fast) == tree_digest(general)
-    assert_levels_exact(raw, fast, levels=4)
+    assert_levels_exact(read_raw_plate(raw), fast, 4, expected_plane)
 
 
 @pytest.mark.parametrize(
@@ -112,4 +97,4 @@ def test_other_layouts_take_the_stitched_path_and_stay_exact(
     out = tmp_path / "out.zarr"
     convert_plate(raw, out, ConversionOptions(levels=levels, workers=2))
     assert taken == []
-    assert_levels_exact(raw, out, levels)
+    assert_levels_exact(read_raw_plate(raw), out, levels, expected_plane)

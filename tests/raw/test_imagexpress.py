@@ -10,7 +10,7 @@ import pytest
 import tifffile
 import zarr
 
-from helpers import SHARED_FIXTURES, expected_well, reference_downsample, tree_digest
+from helpers import SHARED_FIXTURES, assert_levels_exact, tree_digest
 from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.errors import RawPlateError
 from napari_hcs_zarr.raw import PlaneKey, raw_format_of, read_raw_plate
@@ -175,19 +175,7 @@ def assert_converts_exactly(folder, tmp_path, levels=2):
     plate = read_raw_plate(folder)
     out = tmp_path / "out.zarr"
     convert_plate(folder, out, ConversionOptions(levels=levels, workers=2))
-    root = zarr.open_group(out, mode="r")
-    for well in plate.wells:
-        for t in range(plate.time_count):
-            for c in range(len(plate.channels)):
-                for z in range(well.z_count):
-                    expected = expected_well(plate, well, t, c, z)
-                    index = ((t,) if plate.time_count > 1 else ()) + (c, z)
-                    for level in range(levels):
-                        stored = root[f"{well.path}/0/{level}"][index]
-                        np.testing.assert_array_equal(
-                            stored, expected, err_msg=f"{well.name} {t} {c} {z} L{level}"
-                        )
-                        expected = reference_downsample(expected)
+    assert_levels_exact(plate, out, levels)
     return plate
 
 
