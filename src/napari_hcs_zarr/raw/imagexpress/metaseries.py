@@ -33,7 +33,9 @@ def read_metaseries(path: Path) -> tuple[dict[str, str], tuple[int, int], str]:
             root = ET.fromstring(description)
         except ET.ParseError as error:
             raise RawPlateError(path, f"its MetaSeries metadata is malformed XML ({error})") from None
-        for prop in root.iter("prop"):
+        for prop in root.iter():
+            if prop.tag not in ("prop", "custom-prop"):  # MetaXpress writes both kinds
+                continue
             key, value = prop.get("id"), prop.get("value")
             if key is not None and value is not None:
                 props.setdefault(key, value)

@@ -18,19 +18,38 @@ from napari_hcs_zarr.raw.synthetic import SyntheticPlateSpec, field_pixels, synt
 _WAVES = [("DAPI", 452), ("FITC", 520), ("Texas Red", 615), ("Cy5", 670)]
 
 
-def _metaseries(x_um: float, y_um: float, z_um: float, wave: int, spec: SyntheticPlateSpec) -> str:
+def _metaseries(
+    x_um: float, y_um: float, z_um: float, wave: int, spec: SyntheticPlateSpec, z_step: int | None
+) -> str:
     name, wavelength = _WAVES[wave % len(_WAVES)]
     props = {
-        "stage-position-x": f"{x_um:.4f}",
-        "stage-position-y": f"{y_um:.4f}",
-        "z-position": f"{z_um:.3f}",
-        "spatial-calibration-x": f"{spec.pixel_size_um}",
-        "spatial-calibration-y": f"{spec.pixel_size_um}",
-        "spatial-calibration-units": "um",
-        "_IllumSetting_": name,
-        "wavelength": str(wavelength),
+        "stage-position-x": ("float", f"{x_um:.4f}"),
+        "stage-position-y": ("float", f"{y_um:.4f}"),
+        "z-position": ("float", f"{z_um:.3f}"),
+        "spatial-calibration-x": ("float", f"{spec.pixel_size_um}"),
+        "spatial-calibration-y": ("float", f"{spec.pixel_size_um}"),
+        "spatial-calibration-units": ("string", "um"),
+        "_IllumSetting_": ("string", name),
+        "_MagSetting_": ("string", "20X Plan Apo"),
+        "wavelength": ("int", str(wavelength)),
+        "pixel-size-x": ("int", str(spec.field_shape[1])),
+        "pixel-size-y": ("int", str(spec.field_shape[0])),
+        "camera-binning-x": ("int", "1"),
+        "camera-binning-y": ("int", "1"),
     }
-    lines = "".join(f'<prop id="{k}" type="string" value="{v}"/>\n' for k, v in props.items())
+    custom = {
+        "Exposure Time": ("string", "15 ms"),
+        "ImageXpress Micro X": ("float", f"{x_um:.4f}"),
+        "ImageXpress Micro Y": ("float", f"{y_um:.4f}"),
+        "ImageXpress Micro Z": ("float", f"{z_um:.3f}"),
+        "_MagNA_": ("float", "0.75"),
+    }
+    if z_step is not None:  # the 1-based plane of a stack, as MetaXpress marks real stacks
+        custom["Z Step"] = ("int", str(z_step))
+    lines = "".join(f'<prop id="{k}" type="{kind}" value="{v}"/>\n' for k, (kind, v) in props.items())
+    lines += "".join(
+        f'<custom-prop id="{k}" type="{kind}" value="{v}"/>\n' for k, (kind, v) in custom.items()
+    )
     return f"<MetaData>\n<PlaneInfo>\n{lines}</PlaneInfo>\n</MetaData>"
 
 
@@ -108,9 +127,16 @@ def write_synthetic_imagexpress(
                         if name in spec.missing_files:
                             continue
                         z_um = 5000.0 + z * spec.z_step_um
-                        description = _metaseries(x_um, y_um, z_um, c, spec) if metaseries else None
+                        z_step = z + 1 if spec.z_count_of(well) > 1 else None
+                        description = _metaseries(x_um, y_um, z_um, c, spec, z_step) if metaseries else None
                         pixels = field_pixels(well, t, c, z, fov, spec.field_shape)
-                        tifffile.imwrite(image_dir / name, pixels, description=description, metadata=None)
+                        tifffile.imwrite(
+                            image_dir / name,
+                            pixels,
+                            description=description,
+                            metadata=None,
+                            software="MetaSeries",
+                        )
                         if layout == "direct":  # a preview, which the parser must ignore
                             thumb = str(uuid.UUID(bytes=rng.bytes(16))).upper()
                             tifffile.imwrite(
