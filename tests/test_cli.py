@@ -76,3 +76,24 @@ def test_a_bad_number_in_the_metadata_is_one_line_naming_the_file(make_raw, tmp_
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == f"error: {mlf}: Z is not a number: 'two'"
     assert "Traceback" not in result.stderr
+
+
+def test_an_imagexpress_folder_converts_with_wells_ngff_05_and_resume(tmp_path):
+    from napari_hcs_zarr.convert import ConversionOptions, iter_convert
+    from napari_hcs_zarr.raw.imagexpress import write_synthetic_imagexpress
+
+    spec = SyntheticPlateSpec(wells=["B02", "C03", "D04"], fields_yx=(2, 2), field_shape=(48, 64), z_count=2)
+    raw = write_synthetic_imagexpress(tmp_path / "ix", spec)
+    out = tmp_path / "ix.zarr"
+    options = ConversionOptions(levels=2, ngff="0.5", wells=["B02", "D04"], workers=1)
+    events = iter_convert(raw, out, options)
+    for _ in range(4):  # creating arrays, planes to write, two planes
+        next(events)
+    events.close()  # interrupted
+    result = run_cli("convert", raw, out, "--levels", "2", "--ngff", "0.5", "--wells", "B2,D4", "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "ImageXpress plate 'synthetic-plate'" in result.stdout and "wells: 2 (B02, D04)" in result.stdout
+    assert "from the interrupted run" in result.stdout
+    document = json.loads((out / "zarr.json").read_text())
+    assert [w["path"] for w in document["attributes"]["ome"]["plate"]["wells"]] == ["B/02", "D/04"]
+    assert (out / "B/02/0/tables/FOV_ROI_table").is_dir()

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 import zarr
 
-from helpers import SHARED_FIXTURES, assert_levels_exact, tree_digest
+from helpers import SHARED_FIXTURES, assert_levels_exact, expected_well, tree_digest
 from napari_hcs_zarr.convert import ConversionOptions, convert_plate
 from napari_hcs_zarr.errors import RawPlateError
 from napari_hcs_zarr.raw import PlaneKey, raw_format_of, read_raw_plate
@@ -232,3 +232,29 @@ def test_fifos_in_place_of_files_are_never_opened(tmp_path):
     plate = read_raw_plate(folder)  # would hang on either FIFO
     assert [w.name for w in plate.wells] == ["B02", "C04"]
     assert plate.metadata_files == []
+
+
+@pytest.mark.parametrize("layout", ["exported", "direct"])
+def test_a_single_plane_wavelength_next_to_stacks_is_image_1(tmp_path, layout):
+    """Mixed acquisitions: wavelength 1 is one plane, wavelength 0 a stack. The direct layout
+    puts the plane beside the ZStep folders; exports copy it into every ZStep folder with
+    ``Z Step`` 1. Either way it becomes image 1 of the well, the stack image 0, exactly."""
+    spec = synthetic_spec(time_count=1, fields_yx=(2, 2))
+    folder = write_synthetic_imagexpress(
+        tmp_path / "raw", spec, layout=layout, single_plane_waves=frozenset({1})
+    )
+    plate = read_raw_plate(folder)
+    out = tmp_path / "mixed.zarr"
+    convert_plate(folder, out, ConversionOptions(levels=2, workers=2))
+    root = zarr.open_group(out, mode="r")
+    for well in plate.wells:
+        (single,) = well.other_images
+        assert single.z_count == 1 and well.z_count == 3
+        stack, plane = root[f"{well.path}/0/0"], root[f"{well.path}/1/0"]
+        for z in range(3):
+            np.testing.assert_array_equal(stack[0, z], expected_well(plate, well, 0, 0, z))
+            assert not stack[1, z].any()  # the single-plane wavelength is not in the stack
+        np.testing.assert_array_equal(plane[1, 0], expected_well(plate, well, 0, 1, 0))
+        assert not plane[0, 0].any()
+        attrs = root[well.path].attrs.asdict()
+        assert [i["path"] for i in attrs["well"]["images"]] == ["0", "1"]

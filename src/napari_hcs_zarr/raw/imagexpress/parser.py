@@ -9,7 +9,8 @@ Two layouts are read:
 ``_s``/``_w`` are absent when a plate has one site or one wavelength. Images in
 ``ZStep_n`` folders (n >= 1) are the planes of a stack, the well's main image (``0``);
 when there are any, the images beside them (projections, or single planes of
-wavelengths imaged without a stack) become a second image of the well (``1``, described
+wavelengths imaged without a stack, which exports copy into every ZStep folder: their
+MetaSeries ``Z Step`` tells them apart) become a second image of the well (``1``, described
 as "projection" in its name), with the same channel axis (planes a wavelength lacks are
 0). Sites are placed at their MetaSeries stage positions (``stage-position-x/y``,
 micrometres, Y growing down the plate as the rows do) by the shared placement module;
@@ -164,6 +165,8 @@ def read_imagexpress(folder: str | Path) -> RawPlate:
     # beside them (projections, single planes of other wavelengths) become a second image.
     stacked = [i for i in images if i.z_step is not None and i.z_step >= 1]
     beside = [i for i in images if i.z_step is None or i.z_step < 1] if stacked else []
+    stacked, copied = _drop_copied_planes(stacked)
+    beside += copied
     main = stacked or images
     wells = sorted({i.well for i in images}, key=parse_well_name)
     row_count, column_count = _plate_format(wells, htd, folder)
@@ -242,6 +245,28 @@ def read_imagexpress(folder: str | Path) -> RawPlate:
         warnings=warnings,
         instrument="ImageXpress",
     )
+
+
+def _drop_copied_planes(stacked: list[_Image]) -> tuple[list[_Image], list[_Image]]:
+    """Split off the wavelengths that are no stack although they sit in every ``ZStep_n``.
+
+    Exports copy a single-plane (or projected) wavelength into every ZStep folder; the
+    TIFF's MetaSeries ``Z Step`` tells: a real stack's second plane says 2, a copy says 1.
+    Returns the real stacks and the first copy of each other plane (to go beside them).
+    A wavelength whose planes carry no ``Z Step`` (the direct layout) is a stack.
+    """
+    by_wave: dict[int, list[_Image]] = {}
+    for image in stacked:
+        by_wave.setdefault(image.wave, []).append(image)
+    keep, single = [], []
+    for planes in by_wave.values():
+        second = next((i for i in planes if i.z_step == 2), None)
+        z_step = None if second is None else number(read_metaseries(second.path)[0], "Z Step", second.path)
+        if z_step is None or z_step == 2:
+            keep += planes
+        else:
+            single += [i for i in planes if i.z_step == 1]
+    return keep, single
 
 
 class _SiteLayout:

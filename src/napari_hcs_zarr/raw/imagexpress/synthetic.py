@@ -86,6 +86,7 @@ def write_synthetic_imagexpress(
     spec: SyntheticPlateSpec | None = None,
     layout: str = "exported",
     metaseries: bool = True,
+    single_plane_waves: frozenset[int] = frozenset(),
 ) -> Path:
     """Write an ImageXpress-like folder and return it.
 
@@ -97,6 +98,10 @@ def write_synthetic_imagexpress(
         with ``_thumb`` previews beside each image).
     metaseries
         Write MetaSeries metadata (stage positions, calibration, wavelength) into each TIFF.
+    single_plane_waves
+        0-based wavelengths imaged as a single plane (z 0) next to the stacks of the others:
+        the direct layout puts them beside the ZStep folders, the exported layout copies them
+        into every ZStep folder with ``Z Step`` 1, as MetaXpress does.
     """
     spec = spec or SyntheticPlateSpec()
     folder = Path(folder)
@@ -109,11 +114,14 @@ def write_synthetic_imagexpress(
             y_um = 2000.0 + (fov.y0 + fov.jitter_px) * spec.pixel_size_um
             for t in range(spec.time_count):
                 for c in range(spec.channels):
+                    single = c in single_plane_waves
                     for z in range(spec.z_count_of(well)):
+                        if single and z > 0 and layout == "direct":
+                            break  # one plane, beside the ZStep folders
                         image_dir = folder
                         if spec.time_count > 1 or layout == "exported":
                             image_dir = image_dir / f"TimePoint_{t + 1}"
-                        if spec.z_count_of(well) > 1:
+                        if spec.z_count_of(well) > 1 and not (single and layout == "direct"):
                             image_dir = image_dir / f"ZStep_{z + 1}"
                         image_dir.mkdir(parents=True, exist_ok=True)
                         stem = f"{spec.name}_{well}"
@@ -128,8 +136,10 @@ def write_synthetic_imagexpress(
                             continue
                         z_um = 5000.0 + z * spec.z_step_um
                         z_step = z + 1 if spec.z_count_of(well) > 1 else None
+                        if single:  # the same plane in every ZStep folder of an export
+                            z_step, z_um = (1 if z_step is not None else None), 5000.0
                         description = _metaseries(x_um, y_um, z_um, c, spec, z_step) if metaseries else None
-                        pixels = field_pixels(well, t, c, z, fov, spec.field_shape)
+                        pixels = field_pixels(well, t, c, 0 if single else z, fov, spec.field_shape)
                         tifffile.imwrite(
                             image_dir / name,
                             pixels,
