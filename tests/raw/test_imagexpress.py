@@ -148,6 +148,19 @@ def test_broken_inputs_name_the_file(exported, tmp_path):
         read_raw_plate(copy)
 
 
+@pytest.mark.parametrize("wells", [("100000000", "12"), ("0", "12"), ("8", "-3")])
+def test_an_impossible_plate_format_in_the_htd_is_refused_before_anything_is_made(tmp_path, wells):
+    spec = synthetic_spec(fields_yx=(1, 1), z_count=1, time_count=1)
+    folder = write_synthetic_imagexpress(tmp_path / "raw", spec)
+    htd = folder / "ixsynth.HTD"
+    text = htd.read_bytes().replace(b'"YWells", 8', f'"YWells", {wells[0]}'.encode())
+    htd.write_bytes(text.replace(b'"XWells", 12', f'"XWells", {wells[1]}'.encode()))
+    with pytest.raises(
+        RawPlateError, match=rf"ixsynth.HTD: says {wells[0]}x{wells[1]} wells: no plate has that format"
+    ):
+        read_raw_plate(folder)
+
+
 def test_a_folder_without_images_is_refused(tmp_path):
     (tmp_path / "plate.HTD").write_text('"HTSInfoFile", Version 1.0\n"XWells", 12\n"EndFile"\n')
     with pytest.raises(RawPlateError, match="holds no MetaXpress images"):

@@ -47,6 +47,8 @@ _Z_DIR = re.compile(r"^ZStep_(\d+)$", re.IGNORECASE)
 #: Plate formats by (rows, columns): without an HTD, the smallest of these that holds the
 #: wells found (screening plates have 96 wells or more).
 _PLATE_FORMATS = [(8, 12), (16, 24), (32, 48)]
+#: The most wells a plate format can have (a 3456-well plate; 1536 is the largest in use).
+_MAX_WELLS = 3456
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,10 @@ def _plate_format(wells: list[str], htd: HtdFile | None, folder: Path) -> tuple[
     positions = [parse_well_name(w) for w in wells]
     rows_needed = max(ord(r[-1]) - ord("A") + 1 + 26 * (len(r) - 1) for r, _ in positions)
     columns_needed = max(c for _, c in positions)
-    if htd is not None and htd.y_wells and htd.x_wells:
+    if htd is not None and (htd.y_wells is not None or htd.x_wells is not None):
+        y_wells, x_wells = htd.y_wells or 0, htd.x_wells or 0
+        if not (1 <= y_wells <= 32 and 1 <= x_wells <= 48 and y_wells * x_wells <= _MAX_WELLS):
+            raise RawPlateError(htd.path, f"says {htd.y_wells}x{htd.x_wells} wells: no plate has that format")
         if rows_needed > htd.y_wells or columns_needed > htd.x_wells:
             raise RawPlateError(
                 htd.path, f"says {htd.y_wells}x{htd.x_wells} wells, but images of well {wells[-1]} exist"
