@@ -14,17 +14,14 @@ _MAX_BYTES = 1 << 20
 
 @dataclass
 class HtdFile:
-    """What the ``.HTD`` file says; every field is optional in practice."""
+    """What the reader uses of the ``.HTD`` file; every entry is optional in practice."""
 
     path: Path
     x_wells: int | None = None
     y_wells: int | None = None
     x_sites: int | None = None
-    y_sites: int | None = None
     wave_names: dict[int, str] = field(default_factory=dict)
     time_points: int | None = None
-    z_steps: int | None = None
-    description: str = ""
 
     @property
     def wavelength_count(self) -> int:
@@ -70,9 +67,6 @@ def read_htd(path: Path) -> HtdFile:
         x_wells=count("XWells"),
         y_wells=count("YWells"),
         x_sites=count("XSites"),
-        y_sites=count("YSites"),
         wave_names=waves,
         time_points=count("TimePoints"),
-        z_steps=count("ZSteps"),
-        description=(entries.get("Description") or [""])[0],
     )
