@@ -24,7 +24,10 @@ def test_convert_prints_summary_and_writes_plate(small_raw, tmp_path):
     assert "channels: 2: 405 (A01_C01), 488 (A02_C02)" in result.stdout
     assert "planes: 2 " in result.stdout and "time points: 2" in result.stdout
     assert "Wrote" in result.stdout and "2 wells" in result.stdout  # what was written
-    assert "converting" in result.stderr or "writing" in result.stderr  # the progress bar
+    # Captured (no terminal): one line per step of the progress, none twice.
+    steps = result.stderr.strip().splitlines()
+    assert steps[0] == "0/1 creating arrays" and steps[-1].endswith(" done")
+    assert len(steps) == len(set(steps)) and any(line.endswith("writing well planes") for line in steps)
     wells = json.loads((out / ".zattrs").read_text())["plate"]["wells"]
     assert [w["path"] for w in wells] == ["B/02", "D/03"]
 
@@ -97,3 +100,10 @@ def test_an_imagexpress_folder_converts_with_wells_ngff_05_and_resume(tmp_path):
     document = json.loads((out / "zarr.json").read_text())
     assert [w["path"] for w in document["attributes"]["ome"]["plate"]["wells"]] == ["B/02", "D/04"]
     assert (out / "B/02/0/tables/FOV_ROI_table").is_dir()
+
+
+def test_quiet_prints_only_the_result(small_raw, tmp_path):
+    result = run_cli("convert", small_raw, tmp_path / "q.zarr", "--levels", "1", "-q")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("Wrote ") and "wells:" not in result.stdout

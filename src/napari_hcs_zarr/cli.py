@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         help="NGFF 0.5: shards of at most N x N chunks (camera fields at level 0) "
         "instead of one shard per well plane",
     )
+    converting.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the result (and errors): no summary of the input, no progress",
+    )
     demo = commands.add_parser("demo", help="write a synthetic raw plate, convert it and show it in napari")
     demo.add_argument("folder", type=Path, nargs="?", default=Path("demo-output"))
     demo.add_argument(
@@ -67,9 +73,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_convert(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+class _Progress:
+    """Conversion progress on stderr: a bar on a terminal, one line per change otherwise
+    (a log or a captured output gets each step once), nothing with ``--quiet``."""
 
+    def __init__(self, quiet: bool) -> None:
+        self._bar = None
+        self._quiet = quiet
+        self._last: tuple[int, int, str] | None = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=1, unit="plane", desc="converting", file=sys.stderr)
+
+    def show(self, event: ProgressEvent) -> None:
+        if self._bar is not None:
+            self._bar.total = event.total
+            self._bar.n = event.done
+            self._bar.set_description(event.message)
+            self._bar.refresh()
+        elif not self._quiet and (event.done, event.total, event.message) != self._last:
+            self._last = (event.done, event.total, event.message)
+            print(f"{event.done}/{event.total} {event.message}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def run_convert(args: argparse.Namespace) -> int:
     wells = [w for w in (args.wells or "").split(",") if w.strip()] or None
     options = ConversionOptions(
         levels=args.levels,
@@ -83,17 +115,11 @@ def run_convert(args: argparse.Namespace) -> int:
         shard_chunks=args.shard_chunks,
     )
     plate = prepare_raw_plate(args.raw_dir, wells)
-    print(describe_raw_plate(plate))
-    bar = tqdm(total=1, unit="plane", desc="converting", file=sys.stderr)
-
-    def show(event: ProgressEvent) -> None:
-        bar.total = event.total
-        bar.n = event.done
-        bar.set_description(event.message)
-        bar.refresh()
-
+    if not args.quiet:
+        print(describe_raw_plate(plate))
+    progress = _Progress(args.quiet)
     try:
-        summary = convert_plate(plate, args.output, options, progress=show)
+        summary = convert_plate(plate, args.output, options, progress=progress.show)
     except KeyboardInterrupt:
         print(
             f"interrupted: {args.output} is incomplete; run the same command with --resume to finish it",
@@ -101,7 +127,7 @@ def run_convert(args: argparse.Namespace) -> int:
         )
         return 130
     finally:
-        bar.close()
+        progress.close()
     print(summary.describe())
     return 0
 

@@ -86,7 +86,9 @@ class PlateStore(ABC):
 
     @abstractmethod
     def total_bytes(self) -> int:
-        """Bytes stored in the hierarchy."""
+        """Bytes the hierarchy takes where it is stored: on a local disk the blocks its
+        files and folders occupy (what ``du`` counts, often far more than the files' sizes
+        for the many small documents of a plate), elsewhere the sizes of its objects."""
 
     @abstractmethod
     def zarr_store(self) -> Store:
@@ -202,7 +204,8 @@ class LocalPlateStore(PlateStore):
     def total_bytes(self) -> int:
         total = 0
         for folder, _, files in os.walk(self._root_text):
-            total += sum(os.stat(os.path.join(folder, name)).st_size for name in files)
+            total += os.stat(folder).st_blocks * 512
+            total += sum(os.lstat(os.path.join(folder, name)).st_blocks * 512 for name in files)
         return total
 
     def zarr_store(self) -> Store:
