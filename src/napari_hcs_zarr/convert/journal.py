@@ -49,21 +49,16 @@ class Journal:
         """Record a finished unit (whole or not at all: a unit killed meanwhile is redone)."""
         self.store.replace(f"{_DONE}/{job_id}.json", json.dumps(stats).encode())
 
+    def _done_keys(self) -> list[str]:
+        """The keys of the finished units' records (not the partial files of a replace)."""
+        return [key for key in self.store.list_keys(_DONE) if key.endswith(".json")]
+
     def done_ids(self) -> set[str]:
-        return {
-            key.rsplit("/", 1)[-1].removesuffix(".json")
-            for key in self.store.list_keys(_DONE)
-            if key.endswith(".json")
-        }
+        return {key.rsplit("/", 1)[-1].removesuffix(".json") for key in self._done_keys()}
 
     def done_stats(self) -> list[dict]:
-        stats = []
-        for key in self.store.list_keys(_DONE):
-            if key.endswith(".json"):
-                data = self.store.read(key)
-                if data is not None:
-                    stats.append(json.loads(data))
-        return stats
+        records = (self.store.read(key) for key in self._done_keys())
+        return [json.loads(data) for data in records if data is not None]
 
     def remove(self) -> None:
         self.store.delete_prefix(JOURNAL_PREFIX)

@@ -55,7 +55,7 @@ def is_resumable(output: Location, storage_options: dict | None = None) -> bool:
     return Journal(open_store(output, storage_options=storage_options)).is_resumable
 
 
-def _check_output(raw: RawPlate, store: PlateStore, options: ConversionOptions) -> None:
+def _check_output(raw: RawPlate, store: PlateStore, options: ConversionOptions, empty: bool) -> None:
     if store.local_root is not None:
         source = raw.source_dir.resolve()
         target = store.local_root.resolve()
@@ -65,7 +65,7 @@ def _check_output(raw: RawPlate, store: PlateStore, options: ConversionOptions) 
             )
         if target in source.parents:
             raise OutputError(target, f"contains the raw folder {source}; choose another output")
-    if store.is_empty():
+    if empty:
         return
     where = store.uri()
     if options.resume:
@@ -94,12 +94,13 @@ def iter_convert(
     ngff = version_spec(options.ngff)
     plate = prepare_raw_plate(raw, options.wells)
     store = open_store(output, storage_options=options.storage_options)
-    _check_output(plate, store, options)
+    empty = store.is_empty()  # once: a listing of an object store is a request
+    _check_output(plate, store, options, empty)
     plan = ConversionPlan.make(plate, ngff, options)
     writer = HierarchyWriter(store, ngff.zarr_format)
     journal = Journal(store)
 
-    resuming = options.resume and not store.is_empty()
+    resuming = options.resume and not empty
     if resuming:
         recorded, expected = journal.plan_record(), plan.record()
         if recorded != expected:
@@ -108,7 +109,7 @@ def iter_convert(
                 store.uri(), f"was started with other settings ({', '.join(changed)}); cannot resume"
             )
     else:
-        if not store.is_empty():
+        if not empty:
             store.delete_all()
         yield ProgressEvent(0, 1, "creating arrays")
         create_hierarchy(plan, writer)

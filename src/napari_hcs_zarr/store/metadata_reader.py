@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
@@ -130,17 +131,10 @@ class MetadataSource:
         return ZarrNode() if self._exists(base + ".zgroup") else None
 
     def _document(self, key: str) -> dict | None:
-        try:
-            data = self.store.read(key)
-        except StoreError as error:
-            raise PlateFormatError(error.where, f"unreadable metadata ({error.problem})") from None
-        return _parse(data, self.store.uri(key))
+        return _parse(_metadata_access(self.store.read, key), self.store.uri(key))
 
     def _exists(self, key: str) -> bool:
-        try:
-            return self.store.exists(key)
-        except StoreError as error:
-            raise PlateFormatError(error.where, f"unreadable metadata ({error.problem})") from None
+        return bool(_metadata_access(self.store.exists, key))
 
     def nodes(self, paths: list[str], kind: NodeKind = "any") -> list[ZarrNode | PlateFormatError | None]:
         """Several nodes, in the order of ``paths``; a node that cannot be read is its error.
@@ -171,6 +165,14 @@ class MetadataSource:
             return self.node(path, kind)
         except PlateFormatError as error:
             return error
+
+
+def _metadata_access(access: Callable[[str], Any], key: str) -> Any:
+    """``access(key)`` on the store, a store failure reported as unreadable metadata."""
+    try:
+        return access(key)
+    except StoreError as error:
+        raise PlateFormatError(error.where, f"unreadable metadata ({error.problem})") from None
 
 
 def join_path(*parts: str) -> str:
