@@ -14,11 +14,12 @@ from pathlib import Path
 from napari_hcs_zarr.errors import OptionError, RawPlateError
 from napari_hcs_zarr.raw.imagexpress import IMAGEXPRESS
 from napari_hcs_zarr.raw.model import RawPlate
+from napari_hcs_zarr.raw.operetta import OPERETTA
 from napari_hcs_zarr.raw.raw_format import RawFormat
 from napari_hcs_zarr.raw.yokogawa import CELLVOYAGER
 
 #: The formats tried, in order.
-RAW_FORMATS: list[RawFormat] = [CELLVOYAGER, IMAGEXPRESS]
+RAW_FORMATS: list[RawFormat] = [CELLVOYAGER, IMAGEXPRESS, OPERETTA]
 
 
 def register_format(raw_format: RawFormat) -> None:

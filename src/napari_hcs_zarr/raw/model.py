@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from napari_hcs_zarr.errors import UnknownWellError
+from napari_hcs_zarr.raw.conditions import ConditionTable
 
 
 @runtime_checkable
@@ -187,6 +188,8 @@ class RawPlate:
         Problems found while parsing that do not stop a conversion (missing files...).
     instrument
         The instrument that wrote the folder, e.g. ``CV8000``.
+    conditions
+        The experimental conditions of the wells, when the acquisition has a plate layout.
     """
 
     name: str
@@ -201,6 +204,7 @@ class RawPlate:
     metadata_files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     instrument: str = ""
+    conditions: ConditionTable | None = None
 
     @property
     def field_shape(self) -> tuple[int, int]:
