@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
         "--ngff", choices=list(VERSIONS), default=DEFAULT_VERSION, help="OME-NGFF version"
     )
     converting.add_argument("--wells", default=None, help="comma-separated wells, e.g. B03,C04")
+    converting.add_argument(
+        "--conditions",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="a CSV of conditions per well (well, compound, concentration...) for the plate's "
+        "condition table",
+    )
     converting.add_argument("--overwrite", action="store_true", help="replace an existing output")
     converting.add_argument(
         "--resume", action="store_true", help="finish an interrupted conversion into OUTPUT"
@@ -113,8 +121,9 @@ def run_convert(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         shard_planes=not args.no_shards,
         shard_chunks=args.shard_chunks,
+        conditions=args.conditions,
     )
-    plate = prepare_raw_plate(args.raw_dir, wells)
+    plate = prepare_raw_plate(args.raw_dir, wells, args.conditions)
     if not args.quiet:
         print(describe_raw_plate(plate))
     progress = _Progress(args.quiet)

@@ -3,6 +3,7 @@ a copy of the vendor's metadata files). None of it makes the plate look complete
 
 from __future__ import annotations
 
+from napari_hcs_zarr.convert.condition_table import write_condition_table
 from napari_hcs_zarr.convert.plan import ConversionPlan
 from napari_hcs_zarr.convert.roi_tables import write_roi_tables
 from napari_hcs_zarr.raw.model import RawImage
@@ -53,7 +54,9 @@ def _create_image(
 
 
 def write_fixed_metadata(plan: ConversionPlan, writer: HierarchyWriter) -> None:
-    """Each well's ROI tables and a copy of the vendor's metadata files."""
+    """Each well's ROI tables, the plate's condition table and a copy of the vendor's
+    metadata files."""
+    write_condition_table(writer.store, writer.zarr_format, plan.raw)
     for well in plan.raw.wells:
         for image in well.images:
             write_roi_tables(writer.store, plan.image_key(well, image), writer.zarr_format, plan.raw, image)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from napari_hcs_zarr.ngff import DEFAULT_VERSION
 
@@ -37,6 +38,9 @@ class ConversionOptions:
         planes, so no two units of work write the same shard.
     storage_options
         Passed to fsspec when the output is a URL (credentials, endpoint...).
+    conditions
+        A condition CSV (``well`` or ``row``/``column``, then one column per condition)
+        for the plate's condition table; its columns override the vendor's plate layout.
     """
 
     levels: int | None = None
@@ -49,6 +53,7 @@ class ConversionOptions:
     shard_planes: bool = True
     shard_chunks: int | None = None
     storage_options: dict | None = None
+    conditions: str | Path | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from napari_hcs_zarr.convert.condition_table import with_condition_csv
 from napari_hcs_zarr.convert.executors import make_executor
 from napari_hcs_zarr.convert.finish import finish_plate
 from napari_hcs_zarr.convert.hierarchy import create_hierarchy, write_fixed_metadata
@@ -35,8 +36,11 @@ from napari_hcs_zarr.store.plate_store import Location, PlateStore, open_store
 from napari_hcs_zarr.store.plate_writer import HierarchyWriter
 
 
-def prepare_raw_plate(raw: RawPlate | str | Path, wells: list[str] | None) -> RawPlate:
-    """Parse ``raw`` when it is a folder, and keep only ``wells`` when given."""
+def prepare_raw_plate(
+    raw: RawPlate | str | Path, wells: list[str] | None, conditions: str | Path | None = None
+) -> RawPlate:
+    """Parse ``raw`` when it is a folder, keep only ``wells`` when given, and add the
+    conditions of a condition CSV when given (its columns override the vendor's)."""
     plate = raw if isinstance(raw, RawPlate) else read_raw_plate(raw)
     if wells:
         names = []
@@ -47,6 +51,8 @@ def prepare_raw_plate(raw: RawPlate | str | Path, wells: list[str] | None) -> Ra
         plate = plate.select_wells(names)
     if not plate.wells:
         raise RawPlateError(plate.source_dir, "no imaged wells to convert")
+    if conditions is not None:
+        plate = with_condition_csv(plate, conditions)
     return plate
 
 
@@ -92,7 +98,7 @@ def iter_convert(
     options = options or ConversionOptions()
     started = time.perf_counter()
     ngff = version_spec(options.ngff)
-    plate = prepare_raw_plate(raw, options.wells)
+    plate = prepare_raw_plate(raw, options.wells, options.conditions)
     store = open_store(output, storage_options=options.storage_options)
     empty = store.is_empty()  # once: a listing of an object store is a request
     _check_output(plate, store, options, empty)

@@ -86,5 +86,8 @@ def describe_raw_plate(plate: RawPlate) -> str:
         f"  pixel size: {x_um:g} x {y_um:g} um, {plate.dtype}",
         f"  estimated output: {plate.estimated_output_bytes() / 1e9:.2f} GB uncompressed",
     ]
+    if plate.conditions is not None and plate.conditions.columns:
+        names = ", ".join(c.name + (f" ({c.unit})" if c.unit else "") for c in plate.conditions.columns)
+        lines.append(f"  conditions: {names}, for {len(plate.conditions.wells)} wells")
     lines += [f"  warning: {w}" for w in plate.warnings]
     return "\n".join(lines)

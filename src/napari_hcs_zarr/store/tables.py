@@ -1,7 +1,7 @@
 """Small tables as AnnData groups (the encoding anndata 0.8+ reads and writes).
 
-Numeric tables (the ROI tables) are an AnnData's ``X``; tables of named columns of
-mixed types (the condition table) are its ``obs`` dataframe, with no ``X``.
+Numbers are an AnnData's ``X`` (one variable per column); strings and integers are
+columns of its ``obs`` dataframe (the layout ngio reads and writes).
 
 Tables are tiny, and zarr's general machinery costs ~15 ms per node, while a 384-well
 plate has ~8000 table nodes: the documents come from
@@ -59,12 +59,26 @@ class TableWriter:
     def anndata_table(
         self, key: str, rows: dict[str, list[float]], columns: list[str], attributes: dict
     ) -> None:
-        """One table: ``rows`` (observation name -> values, one per column) as ``X``."""
-        self.group(key, {"encoding-type": "anndata", "encoding-version": "0.1.0", **attributes})
+        """One numeric table: ``rows`` (observation name -> values, one per column) as a
+        float32 ``X``."""
         values = np.asarray(list(rows.values()), dtype=np.float32).reshape(len(rows), len(columns))
-        self.array(f"{key}/X", values, {"encoding-type": "array", "encoding-version": "0.2.0"})
-        for axis, index in (("obs", list(rows)), ("var", columns)):
-            self.dataframe(f"{key}/{axis}", index, [])
+        self.anndata(key, list(rows), [], values, columns, attributes)
+
+    def anndata(
+        self,
+        key: str,
+        obs_index: list[str],
+        obs_columns: list[tuple[str, np.ndarray]],
+        x: np.ndarray,
+        var_index: list[str],
+        attributes: dict,
+    ) -> None:
+        """One AnnData: ``X`` (observations x variables), the observations' index and
+        named columns, the variables' index."""
+        self.group(key, {"encoding-type": "anndata", "encoding-version": "0.1.0", **attributes})
+        self.array(f"{key}/X", x, {"encoding-type": "array", "encoding-version": "0.2.0"})
+        self.dataframe(f"{key}/obs", obs_index, obs_columns)
+        self.dataframe(f"{key}/var", var_index, [])
         for mapping in _MAPPINGS:
             self.group(f"{key}/{mapping}", _DICT)
 
@@ -88,13 +102,3 @@ class TableWriter:
         for name, values in columns:
             encoding = "string-array" if values.dtype == object else "array"
             self.array(f"{key}/{name}", values, {"encoding-type": encoding, "encoding-version": "0.2.0"})
-
-    def obs_table(
-        self, key: str, index: list[str], columns: list[tuple[str, np.ndarray]], attributes: dict
-    ) -> None:
-        """One table of named columns as an AnnData whose ``obs`` holds them (no ``X``)."""
-        self.group(key, {"encoding-type": "anndata", "encoding-version": "0.1.0", **attributes})
-        self.dataframe(f"{key}/obs", index, columns)
-        self.dataframe(f"{key}/var", [], [])
-        for mapping in _MAPPINGS:
-            self.group(f"{key}/{mapping}", _DICT)
