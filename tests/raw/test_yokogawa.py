@@ -44,7 +44,7 @@ def test_real_cv8000_folder(cv8000_folder):
     assert {"MeasurementData.mlf", "MeasurementDetail.mrf", "Minimal-3C3W2S-FP2-stack.mes"} <= names
     assert not any(n.endswith(".tif") for n in names)
     assert "CV8000" in describe_raw_plate(plate)
-    assert raw_format_of(cv8000_folder).name == "Yokogawa CellVoyager"
+    assert raw_format_of(cv8000_folder).name == "Yokogawa CellVoyager / CQ"
 
 
 def test_synthetic_positions_time_points_and_error_records(make_raw):
@@ -155,3 +155,69 @@ def test_synthetic_writer_is_consistent():
     a = expected_pixels("B03", 0, 1, 2, y, x)
     b = expected_pixels("B03", 0, 1, 2, y + 1, x)
     assert a.dtype == np.uint16 and not np.array_equal(a, b)
+
+
+# --------------------------------------------------------------------------------------
+# CQ1 / CQ3000: well-index names, projections in Projection/, the same BTS schema
+# --------------------------------------------------------------------------------------
+def _cq_folder(tmp_path, **changes):
+    from napari_hcs_zarr.raw.yokogawa import write_synthetic_cellvoyager
+
+    spec = dict(wells=["B02", "C05"], fields_yx=(2, 2), field_shape=(48, 64), z_count=3, gap_px=-4)
+    spec = SyntheticPlateSpec(**{**spec, **changes})
+    return write_synthetic_cellvoyager(tmp_path / "cq", spec, instrument="CQ3000", projection=True)
+
+
+def test_cq3000_folder_with_projections(tmp_path):
+    import zarr
+
+    from helpers import assert_levels_exact, expected_well
+    from napari_hcs_zarr.convert import ConversionOptions, convert_plate
+
+    folder = _cq_folder(tmp_path)
+    assert (folder / "Projection" / "W0014F0001T0001Z000C1.tif").is_file()  # B02 is well 14
+    assert (folder / "W0014F0001T0001Z001C1.tif").is_file()
+    assert raw_format_of(folder).name == "Yokogawa CellVoyager / CQ"
+    plate = read_raw_plate(folder)
+    assert plate.instrument == "CQ3000"
+    assert [w.name for w in plate.wells] == ["B02", "C05"]
+    # The projection is not a fourth plane but the well's second image.
+    assert plate.z_count == 3 and plate.pixel_size_um[0] == 2.0
+    for well in plate.wells:
+        (projection,) = well.other_images
+        assert (projection.path, projection.z_count, projection.description) == ("1", 1, "max projection")
+        assert [(f.y_px, f.x_px) for f in projection.fields] == [(f.y_px, f.x_px) for f in well.fields]
+    loader = plate.wells[0].other_images[0].fields[0].planes[PlaneKey(0, 1, 0)]
+    assert loader.path == folder / "Projection" / "W0014F0001T0001Z000C2.tif"
+    out = tmp_path / "cq.zarr"
+    convert_plate(folder, out, ConversionOptions(levels=2, workers=2))
+    assert_levels_exact(plate, out, 2)
+    root = zarr.open_group(out, mode="r")
+    for well in plate.wells:  # the projection equals the last (brightest) plane
+        stored = root[f"{well.path}/1/0"]
+        assert stored.shape == (2, 1, *well.image_shape_yx)
+        for c in range(2):
+            np.testing.assert_array_equal(stored[c, 0], expected_well(plate, well, 0, c, 2))
+    assert [w["path"] for w in root.attrs["plate"]["wells"]] == ["B/02", "C/05"]
+
+
+def test_cq_projection_only_acquisition(tmp_path):
+    """Without slices, the projection is the well's main image."""
+    folder = _cq_folder(tmp_path, wells=["A01"], z_count=1)
+    mlf = folder / "MeasurementData.mlf"
+    lines = mlf.read_text(encoding="utf-8").splitlines()
+    mlf.write_text("\n".join(x for x in lines if "Z001" not in x), encoding="utf-8")
+    plate = read_raw_plate(folder)
+    (well,) = plate.wells
+    assert well.z_count == 1 and well.other_images == []
+    assert all("Projection" in str(p.path) for f in well.fields for p in f.planes.values())
+
+
+@pytest.mark.parametrize("name", ["..\\outside.tif", "Projection\\..\\..\\x.tif", "/etc/passwd", "C:\\images\\x.tif"])
+def test_cq_file_names_outside_the_folder_are_refused(tmp_path, name):
+    folder = _cq_folder(tmp_path, wells=["A01"], z_count=1)
+    mlf = folder / "MeasurementData.mlf"
+    text = mlf.read_text(encoding="utf-8").replace(">W0001F0001T0001Z001C1.tif<", f">{name}<", 1)
+    mlf.write_text(text, encoding="utf-8")
+    with pytest.raises(RawPlateError, match=r"MeasurementData\.mlf: image file name .* is not a path inside"):
+        read_raw_plate(folder)

@@ -1,9 +1,15 @@
-"""Parser of Yokogawa CellVoyager folders (CV7000, CV8000; CQ1 writes the same files).
+"""Parser of Yokogawa folders: CellVoyager (CV7000, CV8000) and the benchtop CQ1 and
+CQ3000, which write the same BTS schema.
 
 Reads ``MeasurementDetail.mrf`` (plate format, channels, pixel sizes),
 ``MeasurementData.mlf`` (one record per image plane) and, when present, the
 measurement settings ``*.mes`` (channel names and colours), and returns a
-:class:`~napari_hcs_zarr.raw_plate.RawPlate`.
+:class:`~napari_hcs_zarr.raw.model.RawPlate`.
+
+Records with a ``bts:ZImageProcessing`` (``Maximum``, ``Minimum``, ``Sum``) are
+projections the instrument computed; each kind becomes another image of the well next to
+the Z slices (or the main image when an acquisition has no slices). Their file names may
+lie in sub-folders (``Projection\\W0001F0001T0001Z000C1.tif``), always inside the folder.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import tifffile
 from napari_hcs_zarr.errors import RawPlateError
 from napari_hcs_zarr.plate_names import plate_column_names, plate_row_names
 from napari_hcs_zarr.raw.image_files import ImageFile
-from napari_hcs_zarr.raw.model import PlaneKey, RawChannel, RawField, RawPlate, RawWell
+from napari_hcs_zarr.raw.model import PlaneKey, RawChannel, RawField, RawImage, RawPlate, RawWell
 from napari_hcs_zarr.raw.placement import StageAxes, place_fields
 
 BTS = "{http://www.yokogawa.co.jp/BTS/BTSSchema/1.0}"
@@ -47,6 +53,7 @@ class _ImageRecord:
     x_um: float
     y_um: float
     file_name: str
+    z_processing: str = ""
 
 
 def _attr(element: ET.Element, name: str, path: Path, default: str | None = None) -> str:
@@ -104,6 +111,7 @@ def _read_image_records(mlf: Path) -> tuple[list[_ImageRecord], int]:
                         x_um=float(_attr(element, "X", mlf)),
                         y_um=float(_attr(element, "Y", mlf)),
                         file_name=(element.text or "").strip(),
+                        z_processing=(element.get(BTS + "ZImageProcessing") or "").strip(),
                     )
                 )
             except ValueError as error:
@@ -127,9 +135,17 @@ def _mes_channels(folder: Path, mes_name: str | None) -> dict[int, ET.Element]:
     return {}
 
 
-def _resolve_image(folder: Path, file_name: str) -> Path:
-    """The image file on disk; the MLF always says ``.tif`` even when the scope wrote PNG."""
-    path = folder / file_name
+#: Descriptions of the instrument's projections, by ``bts:ZImageProcessing``.
+PROJECTIONS = {"Maximum": "max projection", "Minimum": "min projection", "Sum": "sum projection"}
+
+
+def _resolve_image(folder: Path, file_name: str, mlf: Path) -> Path:
+    """The image file on disk, inside ``folder``; the MLF always says ``.tif`` even when
+    the scope wrote PNG, and separates sub-folders with backslashes."""
+    relative = file_name.replace("\\", "/")
+    if not relative or relative.startswith("/") or ":" in relative or ".." in relative.split("/"):
+        raise RawPlateError(mlf, f"image file name {file_name!r} is not a path inside {folder}")
+    path = folder / relative
     if not path.exists():
         png = path.with_suffix(".png")
         if png.exists():
@@ -198,14 +214,11 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
     time_points = sorted({r.time_point for r in records})
     time_of = {tp: i for i, tp in enumerate(time_points)}
     channel_of = {key: i for i, key in enumerate(channel_keys)}
-    z_positions: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for r in records:
-        z_positions[(r.row, r.column)].add(r.z_index)
     z_spacing = _z_spacing(mlf)
 
     row_names = plate_row_names(row_count)
     column_names = plate_column_names(column_count)
-    by_well: dict[tuple[int, int], dict[int, list[_ImageRecord]]] = defaultdict(lambda: defaultdict(list))
+    by_well: dict[tuple[int, int], dict[str, list[_ImageRecord]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
         if not (1 <= r.row <= row_count and 1 <= r.column <= column_count):
             raise RawPlateError(
@@ -213,44 +226,37 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
                 f"record {r.file_name!r} is in row {r.row}, column {r.column}, outside the "
                 f"{row_count}x{column_count} plate of {mrf.name}",
             )
-        by_well[(r.row, r.column)][r.field_index].append(r)
+        by_well[(r.row, r.column)][r.z_processing].append(r)
+    # Z slices are the main image; the projections follow, in a fixed order.
+    kinds = sorted({r.z_processing for r in records}, key=lambda k: (k != "", k))
 
     wells: list[RawWell] = []
     missing_files: list[Path] = []
-    for (row, column), fields_records in sorted(by_well.items()):
-        z_of = {z: i for i, z in enumerate(sorted(z_positions[(row, column)]))}
-        # Stage positions are the fields' top-left corners; Y points up on the stage.
-        corners = {index: (recs[0].x_um, recs[0].y_um) for index, recs in fields_records.items()}
-        placements = place_fields(corners, (pixel_y, pixel_x), STAGE_AXES)
-        fields = []
-        for index in sorted(fields_records):
-            placement = placements[index]
-            fov = RawField(
-                index=index,
-                y_px=placement.y_px,
-                x_px=placement.x_px,
-                y_um=placement.y_um,
-                x_um=placement.x_um,
-                shape=field_shape,
+    for (row, column), records_by_kind in sorted(by_well.items()):
+        images = []
+        for kind in [k for k in kinds if k in records_by_kind]:
+            fields, z_count = _image_fields(
+                records_by_kind[kind],
+                folder,
+                mlf,
+                (pixel_y, pixel_x),
+                field_shape,
+                time_of,
+                channel_of,
+                missing_files,
             )
-            for r in fields_records[index]:
-                path = _resolve_image(folder, r.file_name)
-                if not path.exists():
-                    missing_files.append(path)
-                    continue
-                key = PlaneKey(
-                    time_of[r.time_point], channel_of[(r.action_index, r.channel)], z_of[r.z_index]
-                )
-                fov.planes[key] = ImageFile(path, field_shape)
-            fields.append(fov)
+            description = PROJECTIONS.get(kind, f"{kind} projection") if kind else ""
+            images.append(RawImage(str(len(images)), fields, z_count, description))
+        main, *others = images
         wells.append(
             RawWell(
                 row=row_names[row - 1],
                 column=column_names[column - 1],
                 row_index=row - 1,
                 column_index=column - 1,
-                fields=fields,
-                z_count=len(z_of),
+                fields=main.fields,
+                z_count=main.z_count,
+                other_images=others,
             )
         )
     if missing_files:
@@ -261,7 +267,7 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
             f"(written as zeros): {shown}{more}"
         )
 
-    dtype = _probe_dtype(folder, records, mrf_channels, mrf, field_shape)
+    dtype = _probe_dtype(folder, records, mrf_channels, mrf, mlf, field_shape)
     metadata_files = sorted(
         p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _METADATA_SUFFIXES
     )
@@ -277,8 +283,42 @@ def read_cellvoyager(folder: str | Path) -> RawPlate:
         pixel_size_um=(z_spacing, pixel_y, pixel_x),
         metadata_files=metadata_files,
         warnings=warnings,
-        instrument=detail.get(BTS + "TargetSystem", "CellVoyager"),
+        instrument=detail.get(BTS + "TargetSystem") or "CellVoyager",
     )
+
+
+def _image_fields(
+    records: list[_ImageRecord],
+    folder: Path,
+    mlf: Path,
+    pixel_size_yx: tuple[float, float],
+    field_shape: tuple[int, int],
+    time_of: dict[int, int],
+    channel_of: dict[tuple[int, int], int],
+    missing_files: list[Path],
+) -> tuple[list[RawField], int]:
+    """The fields of one image of a well (its slices, or one projection) placed at their
+    stage positions, with a loader per plane; files not on disk go to ``missing_files``."""
+    z_of = {z: i for i, z in enumerate(sorted({r.z_index for r in records}))}
+    by_field: dict[int, list[_ImageRecord]] = defaultdict(list)
+    for r in records:
+        by_field[r.field_index].append(r)
+    # Stage positions are the fields' top-left corners; Y points up on the stage.
+    corners = {index: (recs[0].x_um, recs[0].y_um) for index, recs in by_field.items()}
+    placements = place_fields(corners, pixel_size_yx, STAGE_AXES)
+    fields = []
+    for index in sorted(by_field):
+        placement = placements[index]
+        fov = RawField(index, placement.y_px, placement.x_px, placement.y_um, placement.x_um, field_shape)
+        for r in by_field[index]:
+            path = _resolve_image(folder, r.file_name, mlf)
+            if not path.exists():
+                missing_files.append(path)
+                continue
+            key = PlaneKey(time_of[r.time_point], channel_of[(r.action_index, r.channel)], z_of[r.z_index])
+            fov.planes[key] = ImageFile(path, field_shape)
+        fields.append(fov)
+    return fields, len(z_of)
 
 
 def _channels(channel_keys: list[tuple[int, int]], mes: dict[int, ET.Element]) -> list[RawChannel]:
@@ -309,10 +349,14 @@ def _channels(channel_keys: list[tuple[int, int]], mes: dict[int, ET.Element]) -
 
 
 def _z_spacing(mlf: Path) -> float:
-    """Distance between planes from the Z of consecutive records of one field (1.0 if 2D)."""
+    """Distance between planes from the Z of consecutive slices of one field (1.0 if 2D)."""
     by_stack: dict[tuple, dict[int, float]] = defaultdict(dict)
     for _, element in ET.iterparse(mlf, events=("end",)):
-        if element.tag == BTS + "MeasurementRecord" and element.get(BTS + "Type") == "IMG":
+        if (
+            element.tag == BTS + "MeasurementRecord"
+            and element.get(BTS + "Type") == "IMG"
+            and not element.get(BTS + "ZImageProcessing")  # a projection has no plane Z
+        ):
             key = tuple(element.get(BTS + k) for k in ("Row", "Column", "FieldIndex", "Ch"))
             z_index = _integer(element.get(BTS + "ZIndex", "1"), mlf, "ZIndex")
             by_stack[key][z_index] = _number(element.get(BTS + "Z", "0"), mlf, "Z")
@@ -330,11 +374,12 @@ def _probe_dtype(
     records: list[_ImageRecord],
     mrf_channels: dict[int, ET.Element],
     mrf: Path,
+    mlf: Path,
     field_shape: tuple[int, int],
 ) -> np.dtype:
     """Pixel type from the first image on disk, checked against the MRF's size."""
     for r in records:
-        path = _resolve_image(folder, r.file_name)
+        path = _resolve_image(folder, r.file_name, mlf)
         if path.exists():
             try:
                 with tifffile.TiffFile(path) as tif:
