@@ -41,3 +41,26 @@ def parse_well_name(name: str) -> tuple[str, int]:
     if not match:
         raise OptionError(f"not a well name: {name!r} (expected something like B03)")
     return match.group(1).upper(), int(match.group(2))
+
+
+#: Standard plate formats as (rows, columns), smallest first.
+STANDARD_FORMATS = [(2, 3), (4, 6), (8, 12), (16, 24), (32, 48), (48, 72)]
+#: The largest plate there is (3456 wells); a format beyond it is a metadata error.
+MAX_WELLS = 3456
+
+
+def smallest_plate_format(rows_needed: int, columns_needed: int) -> tuple[int, int] | None:
+    """The smallest standard (rows, columns) that holds a well in row ``rows_needed`` and
+    column ``columns_needed`` (1-based), or None."""
+    for rows, columns in STANDARD_FORMATS:
+        if rows_needed <= rows and columns_needed <= columns:
+            return rows, columns
+    return None
+
+
+def row_number(name: str) -> int:
+    """The 1-based number of row ``name``: ``A`` is 1, ``Z`` 26, ``AA`` 27."""
+    number = 0
+    for letter in name.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number

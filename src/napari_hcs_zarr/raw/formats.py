@@ -16,10 +16,11 @@ from napari_hcs_zarr.raw.imagexpress import IMAGEXPRESS
 from napari_hcs_zarr.raw.model import RawPlate
 from napari_hcs_zarr.raw.operetta import OPERETTA
 from napari_hcs_zarr.raw.raw_format import RawFormat
+from napari_hcs_zarr.raw.table import TABLE_PLATE
 from napari_hcs_zarr.raw.yokogawa import CELLVOYAGER
 
 #: The formats tried, in order.
-RAW_FORMATS: list[RawFormat] = [CELLVOYAGER, IMAGEXPRESS, OPERETTA]
+RAW_FORMATS: list[RawFormat] = [CELLVOYAGER, IMAGEXPRESS, OPERETTA, TABLE_PLATE]
 
 
 def register_format(raw_format: RawFormat) -> None:
@@ -33,9 +34,10 @@ def unregister_format(name: str) -> None:
 
 
 def raw_format_of(path: str | Path) -> RawFormat | None:
-    """The format whose parser understands ``path``, or None (reads no file contents)."""
+    """The format whose parser understands ``path`` (a folder, or a file such as a table
+    plate's CSV), or None (reads no file contents)."""
     path = Path(path)
-    if not path.is_dir():
+    if not path.exists():
         return None
     for raw_format in RAW_FORMATS:
         if raw_format.detect(path):
@@ -44,10 +46,10 @@ def raw_format_of(path: str | Path) -> RawFormat | None:
 
 
 def read_raw_plate(path: str | Path) -> RawPlate:
-    """Parse a raw acquisition folder with the parser of its format."""
+    """Parse a raw acquisition folder (or table file) with the parser of its format."""
     path = Path(path)
-    if not path.is_dir():
-        raise RawPlateError(path, "is not a folder")
+    if not path.exists():
+        raise RawPlateError(path, "no such folder or file")
     raw_format = raw_format_of(path)
     if raw_format is None:
         looked_for = "; ".join(f"{f.name}: {f.looks_for}" for f in RAW_FORMATS)

@@ -61,3 +61,38 @@ def read_field_image(path: Path, field_shape: tuple[int, int]) -> np.ndarray:
             f"{field_shape[1]}x{field_shape[0]}",
         )
     return image
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def read_image_header(path: Path) -> tuple[tuple[int, int], np.dtype]:
+    """Height, width and pixel type of a grayscale TIFF or PNG, from its header only.
+
+    Raises
+    ------
+    RawPlateError
+        Naming the file, when it is not a readable single-channel image.
+    """
+    if path.suffix.lower() == ".png":
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(33)
+        except OSError as error:
+            raise RawPlateError(path, f"cannot be read ({error.strerror or error})") from None
+        if len(head) < 33 or not head.startswith(_PNG_SIGNATURE) or head[12:16] != b"IHDR":
+            raise RawPlateError(path, "not a PNG image")
+        width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        bit_depth, color_type = head[24], head[25]
+        if color_type != 0 or bit_depth not in (8, 16):
+            raise RawPlateError(path, "not an 8- or 16-bit grayscale PNG")
+        return (height, width), np.dtype(np.uint8 if bit_depth == 8 else np.uint16)
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages.first
+            shape, dtype = tuple(page.shape), np.dtype(page.dtype)
+    except Exception as error:  # tifffile raises many kinds; name the file
+        raise RawPlateError(path, f"not a readable TIFF image ({error})") from None
+    if len(shape) != 2:
+        raise RawPlateError(path, f"not a single-channel 2-D image (shape {shape})")
+    return (int(shape[0]), int(shape[1])), dtype

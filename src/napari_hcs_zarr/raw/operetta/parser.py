@@ -18,7 +18,12 @@ import numpy as np
 import tifffile
 
 from napari_hcs_zarr.errors import RawPlateError
-from napari_hcs_zarr.plate_names import plate_column_names, plate_row_names
+from napari_hcs_zarr.plate_names import (
+    MAX_WELLS,
+    plate_column_names,
+    plate_row_names,
+    smallest_plate_format,
+)
 from napari_hcs_zarr.raw.conditions import ConditionTable
 from napari_hcs_zarr.raw.image_files import ImageFile
 from napari_hcs_zarr.raw.model import PlaneKey, RawChannel, RawField, RawPlate, RawWell
@@ -33,8 +38,6 @@ IMAGES_FOLDER = "Images"
 LAYOUT_FOLDER = "Assaylayout"
 #: Harmony stage axes: X to the right, Y up.
 STAGE_AXES = StageAxes(y_up=True)
-#: Plate formats by (rows, columns), for an index that gives none.
-_PLATE_FORMATS = [(8, 12), (16, 24), (32, 48)]
 
 
 def _named(folder: Path, name: str) -> Path | None:
@@ -90,17 +93,17 @@ def _image_path(folder: Path, index_path: Path, url: str) -> Path:
 def _plate_format(index: HarmonyIndex, images: list[HarmonyImage]) -> tuple[int, int]:
     if index.plate is not None and index.plate.rows > 0 and index.plate.columns > 0:
         rows, columns = index.plate.rows, index.plate.columns
-        if rows * columns > 3456:
+        if rows * columns > MAX_WELLS:
             raise RawPlateError(index.path, f"plate format {rows}x{columns} is larger than any plate")
         return rows, columns
     need_rows = max(i.row for i in images)
     need_columns = max(i.column for i in images)
-    for rows, columns in _PLATE_FORMATS:
-        if need_rows <= rows and need_columns <= columns:
-            return rows, columns
-    raise RawPlateError(
-        index.path, f"images in row {need_rows}, column {need_columns}: no plate format holds them"
-    )
+    plate_format = smallest_plate_format(need_rows, need_columns)
+    if plate_format is None:
+        raise RawPlateError(
+            index.path, f"images in row {need_rows}, column {need_columns}: no plate format holds them"
+        )
+    return plate_format
 
 
 def _channels(images: list[HarmonyImage]) -> tuple[list[RawChannel], dict[int, int]]:
