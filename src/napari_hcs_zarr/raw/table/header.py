@@ -45,6 +45,7 @@ _KEYS = {
     "columns",
     "channels",
 }
+_CHANNEL_KEYS = {"name", "color", "emission_nm"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,13 @@ def _choice(table: dict, key: str, choices: tuple[str, str], path: Path) -> str:
 def _channel(entry: object, number: int, path: Path) -> RawChannel:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
         raise RawPlateError(path, f"channel {number} needs a name")
+    unknown = sorted(set(entry) - _CHANNEL_KEYS)
+    if unknown:
+        raise RawPlateError(
+            path,
+            f"unknown key(s) in channel {number}: {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(_CHANNEL_KEYS))}; plate keys go before the first [[channels]])",
+        )
     emission = entry.get("emission_nm")
     wavelength = None if emission is None else _positive(emission, path, f"emission_nm of channel {number}")
     color = entry.get("color", emission_color(wavelength))

@@ -87,11 +87,16 @@ def is_table_plate(path: Path) -> bool:
     return table_files(path) is not None
 
 
-def _image_path(folder: Path, table: Path, line: int, text: str) -> Path:
+def _image_path(folder: Path, resolved_folder: Path, table: Path, line: int, text: str) -> Path:
+    """The image ``text`` names, which must lie inside ``folder``, also after following
+    symbolic links (``resolved_folder`` is ``folder`` resolved)."""
     relative = text.strip().replace("\\", "/")
     if not relative or relative.startswith("/") or ":" in relative or ".." in relative.split("/"):
         raise RawPlateError(table, f"line {line}: file {text!r} is not a path inside {folder}")
-    return folder / relative
+    path = folder / relative
+    if not path.resolve().is_relative_to(resolved_folder):
+        raise RawPlateError(table, f"line {line}: file {text!r} is a link to outside {folder}")
+    return path
 
 
 def _number(cells: dict[str, str], key: str, table: Path, line: int) -> float:
@@ -156,6 +161,7 @@ def _parse_rows(handle: TextIO, table: Path) -> tuple[list[TableRow], list[str]]
     condition_names = [h for h, low in zip(header, lowered, strict=True) if low not in known]
     condition_at = [i for i, low in enumerate(lowered) if low not in known]
     folder = table.parent
+    resolved_folder = folder.resolve()
     try:
         for line, cells_list in enumerate(csv.reader(handle, delimiter=delimiter), start=2):
             if not any(cell.strip() for cell in cells_list):
@@ -173,7 +179,7 @@ def _parse_rows(handle: TextIO, table: Path) -> tuple[list[TableRow], list[str]]
             rows.append(
                 TableRow(
                     line=line,
-                    path=_image_path(folder, table, line, cells["file"]),
+                    path=_image_path(folder, resolved_folder, table, line, cells["file"]),
                     well=well,
                     field=_index(cells, "field", table, line, 1),
                     x=_number(cells, "x", table, line),
@@ -280,8 +286,8 @@ def read_table_plate(path: str | Path) -> RawPlate:
                 if apart_px > _POSITION_TOLERANCE_PX:
                     raise RawPlateError(
                         table,
-                        f"lines {first.line} and {other.line}: field {number} of well {row_name}{column} "
-                        f"is at two positions, {apart_px:.1f} px apart",
+                        f"lines {first.line} and {other.line}: field {number} of well "
+                        f"{row_name}{column_names[column - 1]} is at two positions, {apart_px:.1f} px apart",
                     )
             corners[number] = (first.x * to_um[0], first.y * to_um[1])
         placements = place_fields(corners, header.pixel_size_yx_um, axes)
